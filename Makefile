@@ -1,0 +1,67 @@
+# periscope build. `make` builds build/periscope; `make test` runs every
+# test and ends with "N passed, N failed"; `make demo` installs what is
+# missing, builds and runs on the bundled example capture.
+
+CC ?= cc
+WERROR ?= $(if $(CI),-Werror,)
+WARN = -Wall -Wextra -Wshadow -Wformat=2 -Wvla -Wimplicit-fallthrough -Wstrict-prototypes \
+       -Wmissing-prototypes -Wno-missing-field-initializers
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(WERROR) -Isrc $(CFLAGS)
+LDLIBS = -lpcap
+
+SRC = $(wildcard src/core/*.c src/decode/*.c src/flow/*.c src/output/*.c)
+MAIN = src/cli/main.c src/cli/pipeline.c
+HDR = $(wildcard src/*/*.h)
+
+B = build
+S = build-san
+SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+
+.PHONY: all clean test test-quick unit golden corpus sanitize demo deps fuzz check-banned \
+        update-golden format
+
+all: $(B)/periscope
+
+$(B)/periscope: $(SRC) $(MAIN) $(HDR)
+	@mkdir -p $(B)
+	$(CC) $(ALL_CFLAGS) -o $@ $(SRC) $(MAIN) $(LDFLAGS) $(LDLIBS)
+
+$(S)/periscope: $(SRC) $(MAIN) $(HDR)
+	@mkdir -p $(S)
+	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -o $@ $(SRC) $(MAIN) $(LDFLAGS) $(LDLIBS)
+
+$(B)/unit: $(SRC) $(UNIT_SRC) tests/unit/unit.h src/cli/pipeline.c $(HDR)
+	@mkdir -p $(B)
+	$(CC) $(ALL_CFLAGS) $(SAN) -Itests/unit -o $@ $(SRC) src/cli/pipeline.c $(UNIT_SRC) \
+	    $(LDFLAGS) $(LDLIBS)
+
+# Every suite; the last line is "N passed, N failed[, N skipped]".
+test: $(B)/periscope $(S)/periscope $(B)/unit
+	@tests/run-all.sh
+
+sanitize: $(S)/periscope
+
+deps:
+	@tools/deps.sh
+
+demo: deps $(B)/periscope
+	$(B)/periscope read -l demo-out --sessions examples/sessions.json examples/demo-vxlan.pcap
+	@echo "--- first flow record (demo-out/eve.json):"
+	@grep -m1 '"event_type":"flow"' demo-out/eve.json
+	@echo "--- flow log (demo-out/flows.log):"
+	@head -4 demo-out/flows.log
+
+fuzz:
+	@tools/fuzz.sh $(FUZZ_SECONDS)
+
+check-banned:
+	@tools/check-banned.sh
+
+update-golden: $(B)/periscope
+	@tools/update-golden $(NAME)
+
+clean:
+	rm -rf $(B) $(S) build-fuzz demo-out periscope-out

@@ -1,0 +1,551 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* periscope command line: `periscope read FILE...`. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/pipeline.h"
+
+#ifndef PS_VERSION
+#define PS_VERSION "0.1.0"
+#endif
+
+#define MAX_FILES 4096
+
+static const char usage_main[] =
+    "usage: periscope COMMAND [OPTIONS]\n"
+    "\n"
+    "periscope: a network security sensor for cloud traffic mirroring.\n"
+    "\n"
+    "Commands:\n"
+    "  read FILE...   analyse pcap/pcapng files ('-' = stdin): flows, mirror context, counters\n"
+    "\n"
+    "Run 'periscope read --help' for the options of read.\n"
+    "  -h, --help       this help\n"
+    "  -V, --version    print the version\n";
+
+static const char usage_read[] =
+    "usage: periscope read [OPTIONS] FILE...\n"
+    "\n"
+    "Decode pcap or pcapng files ('-' reads standard input) as a mirror target would:\n"
+    "VXLAN, GENEVE (with AWS GWLB options), ERSPAN I/II/III, GRE and IP-in-IP are\n"
+    "unwrapped, and every flow record carries its mirror context. Several files are\n"
+    "read in order as one capture.\n"
+    "\n"
+    "Output (default: -l ./periscope-out when neither --eve nor --flowlog is given):\n"
+    "  -l, --log-dir DIR         write DIR/eve.json and DIR/flows.log\n"
+    "      --eve PATH            EVE JSON lines to PATH ('-' = stdout)\n"
+    "      --flowlog PATH        AWS VPC Flow Log (version 5 fields) to PATH ('-' = stdout)\n"
+    "      --sessions FILE       JSON of 'aws ec2 describe-traffic-mirror-sessions':\n"
+    "                            fills interface-id in the flow log from the VNI\n"
+    "      --flowlog-interval S  flow log aggregation interval in seconds (default 60)\n"
+    "      --stats-interval S    also write a stats event every S seconds of capture\n"
+    "                            time (default: only at the end)\n"
+    "\n"
+    "Decoding:\n"
+    "  -f, --filter EXPR         BPF filter (libpcap syntax), applied to the outer packet\n"
+    "      --vxlan-port N        UDP port carrying VXLAN (repeatable; default 4789)\n"
+    "      --geneve-port N       UDP port carrying GENEVE (repeatable; default 6081)\n"
+    "      --no-vxlan            do not decode VXLAN on any port\n"
+    "      --no-geneve           do not decode GENEVE on any port\n"
+    "      --max-tunnel-depth N  tunnels unwrapped at most (default 8)\n"
+    "      --no-checksums        do not verify checksums (they are anomaly counters only)\n"
+    "\n"
+    "Flow table:\n"
+    "      --flow-capacity N     flows held at once (default 262144)\n"
+    "      --full-policy P       when full: 'evict' the flow idle longest (default) or\n"
+    "                            'drop' the packet; both are counted\n"
+    "      --timeout CLASS=S     idle timeout in seconds for tcp-new (30), tcp-established\n"
+    "                            (350), tcp-closed (10), udp (60), icmp (30), other (60)\n"
+    "\n"
+    "Other:\n"
+    "      --deterministic       flow ids count from 1 and the hash seed is fixed\n"
+    "                            (for tests and diffs)\n"
+    "  -q, --quiet               no progress bar and no summary\n"
+    "  -h, --help                this help\n"
+    "\n"
+    "Exit status: 0 on success, 1 on bad usage or input that cannot be read.\n";
+
+struct read_opts {
+    const char *filter;
+    const char *log_dir;
+    const char *eve;
+    const char *flowlog;
+    const char *sessions;
+    bool quiet;
+    bool progress;
+};
+
+static void die_usage(const char *msg, const char *arg)
+{
+    fprintf(stderr, "periscope: %s%s%s\nTry 'periscope read --help'.\n", msg, arg ? ": " : "",
+            arg ? arg : "");
+    exit(1);
+}
+
+static unsigned long parse_ulong(const char *s, unsigned long max, const char *what)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || v > max || s[0] == '-') {
+        char msg[128];
+        snprintf(msg, sizeof(msg), "invalid %s (0..%lu)", what, max);
+        die_usage(msg, s);
+    }
+    return v;
+}
+
+static FILE *open_out(const char *path)
+{
+    if (strcmp(path, "-") == 0)
+        return stdout;
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "periscope: %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
+    setvbuf(f, NULL, _IOFBF, 1 << 20);
+    return f;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void human_bytes(char out[16], double b)
+{
+    const char *u[] = { "B", "KB", "MB", "GB", "TB" };
+    int i = 0;
+    while (b >= 1000 && i < 4) {
+        b /= 1000;
+        i++;
+    }
+    snprintf(out, 16, i ? "%.1f %s" : "%.0f %s", b, u[i]);
+}
+
+struct progress {
+    bool on;
+    double start;
+    double last;
+    uint64_t total;   /* bytes of all files, 0 when unknown (stdin) */
+    uint64_t done;    /* bytes of finished files */
+};
+
+static void progress_draw(struct progress *pr, uint64_t pos, uint64_t pkts, bool final)
+{
+    double t = now_s();
+    if (!final && t - pr->last < 0.25)
+        return;
+    pr->last = t;
+    double el = t - pr->start;
+    double pps = el > 0 ? pkts / el : 0;
+    uint64_t cur = pr->done + pos;
+    char b1[16], b2[16];
+    human_bytes(b1, (double)cur);
+    if (pr->total) {
+        double frac = (double)cur / (double)pr->total;
+        if (frac > 1)
+            frac = 1;
+        int w = 30, fill = (int)(frac * w);
+        char bar[31];
+        for (int i = 0; i < w; i++)
+            bar[i] = i < fill ? '#' : '.';
+        bar[w] = 0;
+        human_bytes(b2, (double)pr->total);
+        double eta = frac > 0 ? el / frac - el : 0;
+        fprintf(stderr, "\r[%s] %3.0f%%  %s / %s  %.2f Mpps  ETA %d:%02d ", bar, frac * 100, b1,
+                b2, pps / 1e6, (int)eta / 60, (int)eta % 60);
+    } else {
+        fprintf(stderr, "\r%s read  %.2f Mpps ", b1, pps / 1e6);
+    }
+    if (final)
+        fputs("\r\033[K", stderr);
+}
+
+static int read_file(struct ps_pipeline *w, const char *path, const struct read_opts *o,
+                     struct progress *pr)
+{
+    char errbuf[PCAP_ERRBUF_SIZE];
+    pcap_t *pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO,
+                                                         errbuf);
+    if (!pc) {
+        fprintf(stderr, "periscope: %s: %s\n", path, errbuf);
+        return -1;
+    }
+    int dlt = pcap_datalink(pc);
+    if (!ps_decode_dlt_supported(dlt))
+        fprintf(stderr, "periscope: %s: link type %s (%d) is not supported; its packets are "
+                        "counted as drop.linktype\n",
+                path, pcap_datalink_val_to_name(dlt) ? pcap_datalink_val_to_name(dlt) : "?",
+                dlt);
+    if (o->filter) {
+        struct bpf_program prog;
+        if (pcap_compile(pc, &prog, o->filter, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
+            pcap_setfilter(pc, &prog) < 0) {
+            fprintf(stderr, "periscope: %s: filter '%s': %s\n", path, o->filter,
+                    pcap_geterr(pc));
+            pcap_close(pc);
+            return -1;
+        }
+        pcap_freecode(&prog);
+    }
+    FILE *fp = pcap_file(pc);
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    int rc;
+    uint64_t n = 0;
+    while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
+        uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000 + (uint64_t)h->ts.tv_usec;
+        ps_pipeline_packet(w, dlt, data, h->caplen, h->len, ts);
+        if (pr->on && (++n & 0x3fff) == 0)
+            progress_draw(pr, fp ? (uint64_t)ftello(fp) : 0, w->c.v[PS_C_PKTS_RECEIVED], false);
+    }
+    if (rc == PCAP_ERROR)
+        fprintf(stderr, "periscope: %s: warning: %s (packets before it were processed)\n",
+                path, pcap_geterr(pc));
+    if (fp) {
+        struct stat st;
+        if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode))
+            pr->done += (uint64_t)st.st_size;
+    }
+    pcap_close(pc);
+    return 0;
+}
+
+static void print_summary(const struct ps_pipeline *w, double secs, const char *eve,
+                          const char *flowlog)
+{
+    const struct ps_counters *c = &w->c;
+    char b[16];
+    uint64_t rx = c->v[PS_C_PKTS_RECEIVED];
+    human_bytes(b, (double)c->v[PS_C_BYTES_RECEIVED]);
+    fprintf(stderr,
+            "periscope: %" PRIu64 " packets (%" PRIu64 " decoded, %" PRIu64 " dropped), %s, "
+            "%" PRIu64 " flows, in %.2f s (%.0f packets/s)\n",
+            rx, c->v[PS_C_PKTS_DECODED], ps_counters_dropped(c), b, c->v[PS_C_FLOW_CREATED],
+            secs, secs > 0 ? rx / secs : 0.0);
+    static const char *pn[PS_PB__COUNT] = { "TCP", "UDP", "ICMP", "other" };
+    fprintf(stderr, "  by protocol:");
+    for (int i = 0; i < PS_PB__COUNT; i++) {
+        human_bytes(b, (double)w->proto_bytes[i]);
+        fprintf(stderr, "%s %s %" PRIu64 " pkts %s", i ? "," : "", pn[i], w->proto_pkts[i], b);
+    }
+    fputc('\n', stderr);
+    uint32_t shown = 0;
+    for (uint32_t i = 0; i < w->sessions.cap; i++) {
+        const struct ps_session *s = &w->sessions.s[i];
+        if (!s->used)
+            continue;
+        if (shown++ == 20) {
+            fprintf(stderr, "  ... %u mirror sessions in all (see the stats event)\n",
+                    w->sessions.used);
+            break;
+        }
+        char a[46], id[32] = "";
+        if (s->m.has_vni)
+            snprintf(id, sizeof(id), " vni %" PRIu32, s->m.vni);
+        else if (s->m.has_erspan_id)
+            snprintf(id, sizeof(id), " session %u", s->m.erspan_id);
+        human_bytes(b, (double)s->bytes);
+        fprintf(stderr,
+                "  mirror %s%s from %s: %" PRIu64 " pkts, %s, %" PRIu64 " truncated, %" PRIu64
+                " flows%s\n",
+                ps_encap_name(s->m.encap), id,
+                s->m.outer_ver ? ps_addr_str(s->m.outer_ver, s->m.src, a) : "?", s->pkts, b,
+                s->truncated, s->flows, s->m.has_gwlb ? " (via GWLB)" : "");
+    }
+    for (int kind = PS_CK_DROP; kind <= PS_CK_ANOMALY; kind++) {
+        bool any = false;
+        for (int i = 0; i < PS_C__COUNT; i++) {
+            if ((int)ps_counter_table[i].kind != kind || !c->v[i])
+                continue;
+            fprintf(stderr, "%s %s %" PRIu64, any ? "," : kind == PS_CK_DROP ? "  drops:" :
+                                                                                  "  anomalies:",
+                    ps_counter_table[i].name, c->v[i]);
+            any = true;
+        }
+        if (any)
+            fputc('\n', stderr);
+    }
+    if (c->v[PS_C_DEC_IPV4_FRAG] + c->v[PS_C_DEC_IPV6_FRAG])
+        fprintf(stderr, "  fragments: %" PRIu64 " (not in flows: reassembly is not in this "
+                        "build)\n",
+                c->v[PS_C_DEC_IPV4_FRAG] + c->v[PS_C_DEC_IPV6_FRAG]);
+    if (eve)
+        fprintf(stderr, "  eve: %s (%" PRIu64 " records)\n", eve, w->out.eve_records);
+    if (flowlog)
+        fprintf(stderr, "  flowlog: %s (%" PRIu64 " records)\n", flowlog,
+                w->out.flowlog_records);
+}
+
+static int set_timeout(struct ps_flow_config *fc, const char *arg)
+{
+    static const struct {
+        const char *name;
+        int tc;
+    } names[] = { { "tcp-new", PS_TC_TCP_NEW }, { "tcp-established", PS_TC_TCP_EST },
+                  { "tcp-closed", PS_TC_TCP_CLOSED }, { "udp", PS_TC_UDP },
+                  { "icmp", PS_TC_ICMP }, { "other", PS_TC_OTHER } };
+    const char *eq = strchr(arg, '=');
+    if (!eq)
+        return -1;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strlen(names[i].name) == (size_t)(eq - arg) &&
+            strncmp(arg, names[i].name, (size_t)(eq - arg)) == 0) {
+            fc->timeout_s[names[i].tc] = parse_ulong(eq + 1, 86400 * 7, "timeout");
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int cmd_read(int argc, char **argv)
+{
+    enum {
+        O_EVE = 256, O_FLOWLOG, O_SESSIONS, O_VXLAN, O_GENEVE, O_NOVXLAN, O_NOGENEVE,
+        O_DEPTH, O_NOCSUM, O_CAP, O_POLICY, O_TIMEOUT, O_DET, O_IVAL, O_STATS,
+    };
+    static const struct option lopts[] = {
+        { "filter", required_argument, NULL, 'f' },
+        { "log-dir", required_argument, NULL, 'l' },
+        { "eve", required_argument, NULL, O_EVE },
+        { "flowlog", required_argument, NULL, O_FLOWLOG },
+        { "sessions", required_argument, NULL, O_SESSIONS },
+        { "vxlan-port", required_argument, NULL, O_VXLAN },
+        { "geneve-port", required_argument, NULL, O_GENEVE },
+        { "no-vxlan", no_argument, NULL, O_NOVXLAN },
+        { "no-geneve", no_argument, NULL, O_NOGENEVE },
+        { "max-tunnel-depth", required_argument, NULL, O_DEPTH },
+        { "no-checksums", no_argument, NULL, O_NOCSUM },
+        { "flow-capacity", required_argument, NULL, O_CAP },
+        { "full-policy", required_argument, NULL, O_POLICY },
+        { "timeout", required_argument, NULL, O_TIMEOUT },
+        { "deterministic", no_argument, NULL, O_DET },
+        { "flowlog-interval", required_argument, NULL, O_IVAL },
+        { "stats-interval", required_argument, NULL, O_STATS },
+        { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct read_opts o = { 0 };
+    struct ps_pipeline_config cfg = { 0 };
+    ps_flow_config_default(&cfg.flow);
+    cfg.session_capacity = 4096;
+    uint16_t vx[64], gv[64];
+    int nvx = -1, ngv = -1; /* -1: defaults */
+    int depth = 8;
+    bool csum = true, det = false;
+
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "f:l:qh", lopts, NULL)) != -1) {
+        switch (ch) {
+        case 'f': o.filter = optarg; break;
+        case 'l': o.log_dir = optarg; break;
+        case 'q': o.quiet = true; break;
+        case 'h': fputs(usage_read, stdout); return 0;
+        case O_EVE: o.eve = optarg; break;
+        case O_FLOWLOG: o.flowlog = optarg; break;
+        case O_SESSIONS: o.sessions = optarg; break;
+        case O_VXLAN:
+        case O_GENEVE: {
+            uint16_t port = (uint16_t)parse_ulong(optarg, 65535, "port");
+            int *n = ch == O_VXLAN ? &nvx : &ngv;
+            uint16_t *arr = ch == O_VXLAN ? vx : gv;
+            if (*n < 0)
+                *n = 0;
+            if (*n >= 64)
+                die_usage("too many ports", optarg);
+            arr[(*n)++] = port;
+            break;
+        }
+        case O_NOVXLAN: nvx = 0; break;
+        case O_NOGENEVE: ngv = 0; break;
+        case O_DEPTH: depth = (int)parse_ulong(optarg, 32, "tunnel depth"); break;
+        case O_NOCSUM: csum = false; break;
+        case O_CAP:
+            cfg.flow.capacity = (uint32_t)parse_ulong(optarg, 1u << 30, "flow capacity");
+            if (!cfg.flow.capacity)
+                die_usage("flow capacity must be at least 1", optarg);
+            break;
+        case O_POLICY:
+            if (strcmp(optarg, "evict") == 0)
+                cfg.flow.evict_when_full = true;
+            else if (strcmp(optarg, "drop") == 0)
+                cfg.flow.evict_when_full = false;
+            else
+                die_usage("full policy must be 'evict' or 'drop'", optarg);
+            break;
+        case O_TIMEOUT:
+            if (set_timeout(&cfg.flow, optarg))
+                die_usage("timeout must be CLASS=SECONDS, CLASS one of tcp-new, "
+                          "tcp-established, tcp-closed, udp, icmp, other", optarg);
+            break;
+        case O_DET: det = true; break;
+        case O_IVAL:
+            cfg.flow.interval_s = (uint32_t)parse_ulong(optarg, 3600, "interval");
+            if (!cfg.flow.interval_s)
+                die_usage("interval must be at least 1 second", optarg);
+            break;
+        case O_STATS: cfg.stats_interval_s = (uint32_t)parse_ulong(optarg, 86400, "interval"); break;
+        default: die_usage("bad option", NULL);
+        }
+    }
+    int nfiles = argc - optind;
+    if (nfiles < 1)
+        die_usage("no capture file given", NULL);
+    if (nfiles > MAX_FILES)
+        die_usage("too many files", NULL);
+    char **files = argv + optind;
+    int stdin_uses = 0;
+    for (int i = 0; i < nfiles; i++) {
+        if (strcmp(files[i], "-") == 0) {
+            stdin_uses++;
+            continue;
+        }
+        if (access(files[i], R_OK) != 0) {
+            fprintf(stderr, "periscope: %s: %s\n", files[i], strerror(errno));
+            return 1;
+        }
+    }
+    if (stdin_uses > 1)
+        die_usage("'-' (stdin) given more than once", NULL);
+
+    cfg.flow.deterministic = det;
+    if (det)
+        cfg.seed = 0x9e3779b97f4a7c15ULL;
+    else if (getrandom(&cfg.seed, sizeof(cfg.seed), 0) != sizeof(cfg.seed))
+        cfg.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+
+    struct ps_pipeline *w = calloc(1, sizeof(*w));
+    if (!w || ps_pipeline_init(w, &cfg)) {
+        fprintf(stderr, "periscope: cannot allocate the tables (flow capacity %u): %s\n",
+                cfg.flow.capacity, strerror(ENOMEM));
+        return 1;
+    }
+    w->dec.check_checksums = csum;
+    w->dec.max_tunnel_depth = (uint8_t)depth;
+    if (nvx >= 0 || ngv >= 0) {
+        for (int p = 0; p < 65536; p++) {
+            if (nvx >= 0 && w->dec.udp_port_kind[p] == PS_UDP_PORT_VXLAN)
+                w->dec.udp_port_kind[p] = PS_UDP_PORT_NONE;
+            if (ngv >= 0 && w->dec.udp_port_kind[p] == PS_UDP_PORT_GENEVE)
+                w->dec.udp_port_kind[p] = PS_UDP_PORT_NONE;
+        }
+        for (int i = 0; i < nvx; i++)
+            w->dec.udp_port_kind[vx[i]] = PS_UDP_PORT_VXLAN;
+        for (int i = 0; i < ngv; i++)
+            w->dec.udp_port_kind[gv[i]] = PS_UDP_PORT_GENEVE;
+    }
+
+    struct ps_eni_map eni = { 0 };
+    if (o.sessions) {
+        char err[300];
+        if (ps_eni_map_load(&eni, o.sessions, err, sizeof(err))) {
+            fprintf(stderr, "periscope: %s\n", err);
+            return 1;
+        }
+        w->out.eni = &eni;
+    }
+
+    /* Outputs: -l DIR unless only explicit paths were asked for. */
+    char eve_path[PATH_MAX], fl_path[PATH_MAX];
+    const char *eve = o.eve, *fl = o.flowlog;
+    if (o.log_dir || (!o.eve && !o.flowlog)) {
+        const char *dir = o.log_dir ? o.log_dir : "periscope-out";
+        if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+            fprintf(stderr, "periscope: %s: %s\n", dir, strerror(errno));
+            return 1;
+        }
+        if (!eve) {
+            snprintf(eve_path, sizeof(eve_path), "%s/eve.json", dir);
+            eve = eve_path;
+        }
+        if (!fl) {
+            snprintf(fl_path, sizeof(fl_path), "%s/flows.log", dir);
+            fl = fl_path;
+        }
+    }
+    if (eve)
+        w->out.eve = open_out(eve);
+    if (fl) {
+        w->out.flowlog = open_out(fl);
+        ps_out_flowlog_header(&w->out);
+    }
+
+    struct progress pr = { 0 };
+    pr.on = !o.quiet && isatty(STDERR_FILENO);
+    pr.start = pr.last = now_s();
+    if (stdin_uses == 0) {
+        for (int i = 0; i < nfiles; i++) {
+            struct stat st;
+            if (stat(files[i], &st) == 0)
+                pr.total += (uint64_t)st.st_size;
+        }
+    }
+
+    int status = 0;
+    for (int i = 0; i < nfiles && status == 0; i++)
+        if (read_file(w, files[i], &o, &pr) != 0)
+            status = 1;
+    ps_pipeline_finish(w);
+    if (pr.on)
+        progress_draw(&pr, 0, w->c.v[PS_C_PKTS_RECEIVED], true);
+    double secs = now_s() - pr.start;
+
+    bool write_err = false;
+    if (w->out.eve && (fflush(w->out.eve) != 0 || ferror(w->out.eve)))
+        write_err = true;
+    if (w->out.flowlog && (fflush(w->out.flowlog) != 0 || ferror(w->out.flowlog)))
+        write_err = true;
+    if (write_err) {
+        fprintf(stderr, "periscope: writing output failed: %s\n", strerror(errno));
+        status = 1;
+    }
+    if (!o.quiet)
+        print_summary(w, secs, eve && strcmp(eve, "-") ? eve : NULL,
+                      fl && strcmp(fl, "-") ? fl : NULL);
+    if (w->out.eve && w->out.eve != stdout)
+        fclose(w->out.eve);
+    if (w->out.flowlog && w->out.flowlog != stdout)
+        fclose(w->out.flowlog);
+    ps_eni_map_free(&eni);
+    ps_pipeline_free(w);
+    free(w);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage_main, stderr);
+        return 1;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(usage_main, stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("periscope %s (%s)\n", PS_VERSION, pcap_lib_version());
+        return 0;
+    }
+    if (strcmp(cmd, "read") == 0)
+        return cmd_read(argc - 1, argv + 1);
+    fprintf(stderr, "periscope: unknown command '%s'\n", cmd);
+    fputs(usage_main, stderr);
+    return 1;
+}

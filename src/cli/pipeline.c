@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include <string.h>
+
+#include "cli/pipeline.h"
+
+int ps_pipeline_init(struct ps_pipeline *w, const struct ps_pipeline_config *cfg)
+{
+    memset(&w->c, 0, sizeof(w->c));
+    ps_decoder_init(&w->dec, &w->c);
+    ps_out_init(&w->out);
+    w->last_ts_us = 0;
+    memset(w->proto_pkts, 0, sizeof(w->proto_pkts));
+    memset(w->proto_bytes, 0, sizeof(w->proto_bytes));
+    w->stats_interval_us = (uint64_t)cfg->stats_interval_s * 1000000;
+    w->next_stats_us = 0;
+    if (ps_session_table_init(&w->sessions, cfg->session_capacity, cfg->seed ^ 0x5e55))
+        return -1;
+    struct ps_flow_sink sink = { ps_out_flow_end, ps_out_flow_interval, &w->out };
+    if (ps_flow_table_init(&w->flows, &cfg->flow, cfg->seed, &w->c, sink)) {
+        ps_session_table_free(&w->sessions);
+        return -1;
+    }
+    w->out.sessions = &w->sessions;
+    return 0;
+}
+
+void ps_pipeline_free(struct ps_pipeline *w)
+{
+    ps_flow_table_free(&w->flows);
+    ps_session_table_free(&w->sessions);
+}
+
+static int proto_bucket(uint8_t proto)
+{
+    switch (proto) {
+    case 6:
+        return PS_PB_TCP;
+    case 17:
+        return PS_PB_UDP;
+    case 1:
+    case 58:
+        return PS_PB_ICMP;
+    default:
+        return PS_PB_OTHER;
+    }
+}
+
+void ps_pipeline_packet(struct ps_pipeline *w, int dlt, const uint8_t *data, uint32_t caplen,
+                        uint32_t wirelen, uint64_t ts_us)
+{
+    struct ps_pkt *p = &w->pkt;
+    w->c.v[PS_C_PKTS_RECEIVED]++;
+    w->c.v[PS_C_BYTES_RECEIVED] += wirelen;
+    if (ts_us > w->last_ts_us)
+        w->last_ts_us = ts_us;
+
+    int rc = ps_decode(&w->dec, p, dlt, data, caplen, wirelen, ts_us);
+    if (rc) {
+        w->c.v[rc]++;
+        return;
+    }
+    uint32_t sess = 0;
+    if (p->m.encap != PS_ENCAP_NONE)
+        sess = ps_session_account(&w->sessions, &w->c, p);
+    if (p->ipver && !p->is_fragment) {
+        struct ps_flow *f = ps_flow_update(&w->flows, p, sess);
+        if (!f)
+            return; /* counted as drop.flow.full */
+        if (sess && f->pkts[0] + f->pkts[1] == 1)
+            w->sessions.s[sess - 1].flows++;
+        int b = proto_bucket(p->proto);
+        w->proto_pkts[b]++;
+        w->proto_bytes[b] += p->ip_len;
+    } else {
+        ps_flow_expire(&w->flows, ts_us, 8);
+    }
+    w->c.v[PS_C_PKTS_DECODED]++;
+
+    if (w->stats_interval_us && ts_us >= w->next_stats_us) {
+        if (w->next_stats_us)
+            ps_out_stats(&w->out, ts_us, &w->c, w->flows.used);
+        w->next_stats_us = ts_us + w->stats_interval_us;
+    }
+}
+
+void ps_pipeline_finish(struct ps_pipeline *w)
+{
+    ps_flow_flush(&w->flows);
+    ps_out_stats(&w->out, w->last_ts_us, &w->c, w->flows.used);
+}

@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Flow table. See flow.h for the model.
+ *
+ * Every flow sits on exactly one LRU list, the one of its timeout class,
+ * ordered by last packet time (for packets in time order; a late packet
+ * only delays its flow's expiry). So the head of each list is the next flow
+ * of that class to time out, and the oldest idle flow overall is the head
+ * with the smallest last_us: both found in PS_TC__COUNT steps. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow/flow.h"
+#include "flow/hash.h"
+
+#define EXPIRE_PER_PACKET 8
+
+const char *ps_flow_end_name(enum ps_flow_end e)
+{
+    switch (e) {
+    case PS_END_CLOSED:
+        return "closed";
+    case PS_END_EVICTED:
+        return "evicted";
+    case PS_END_SHUTDOWN:
+        return "shutdown";
+    case PS_END_TIMEOUT:
+        break;
+    }
+    return "timeout";
+}
+
+void ps_flow_config_default(struct ps_flow_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->capacity = 262144;
+    cfg->timeout_s[PS_TC_TCP_NEW] = 30;
+    cfg->timeout_s[PS_TC_TCP_EST] = 350; /* AWS's idle timeout for established TCP */
+    cfg->timeout_s[PS_TC_TCP_CLOSED] = 10;
+    cfg->timeout_s[PS_TC_UDP] = 60;
+    cfg->timeout_s[PS_TC_ICMP] = 30;
+    cfg->timeout_s[PS_TC_OTHER] = 60;
+    cfg->interval_s = 60; /* as on Nitro */
+    cfg->evict_when_full = true;
+}
+
+int ps_flow_table_init(struct ps_flow_table *t, const struct ps_flow_config *cfg, uint64_t seed,
+                       struct ps_counters *c, struct ps_flow_sink sink)
+{
+    memset(t, 0, sizeof(*t));
+    if (cfg->capacity == 0 || cfg->capacity > (1u << 30))
+        return -1;
+    uint32_t nb = 1024;
+    while (nb < cfg->capacity)
+        nb <<= 1;
+    t->f = calloc((size_t)cfg->capacity + 1, sizeof(*t->f));
+    t->bucket = calloc(nb, sizeof(*t->bucket));
+    if (!t->f || !t->bucket) {
+        free(t->f);
+        free(t->bucket);
+        return -1;
+    }
+    t->mask = nb - 1;
+    /* Free list threaded through hnext, lowest index first. */
+    for (uint32_t i = 1; i <= cfg->capacity; i++)
+        t->f[i].hnext = i < cfg->capacity ? i + 1 : 0;
+    t->free_head = 1;
+    for (int i = 0; i < PS_TC__COUNT; i++)
+        t->timeout_us[i] = cfg->timeout_s[i] * 1000000ULL;
+    t->interval_s = cfg->interval_s ? cfg->interval_s : 60;
+    t->evict = cfg->evict_when_full;
+    t->seed = seed;
+    t->next_id = cfg->deterministic ? 1 : ((seed >> 20) & ((1ULL << 40) - 1)) + 1;
+    t->c = c;
+    t->sink = sink;
+    return 0;
+}
+
+void ps_flow_table_free(struct ps_flow_table *t)
+{
+    free(t->f);
+    free(t->bucket);
+    t->f = NULL;
+    t->bucket = NULL;
+}
+
+uint8_t ps_aws_tcp_flags(uint8_t th)
+{
+    uint8_t v = th & (PS_TH_FIN | PS_TH_SYN | PS_TH_RST);
+    if ((th & (PS_TH_SYN | PS_TH_ACK)) == (PS_TH_SYN | PS_TH_ACK))
+        v |= PS_TH_ACK; /* SYN-ACK is logged as 18 */
+    return v;
+}
+
+bool ps_flow_key_make(const struct ps_pkt *p, struct ps_flow_key *k)
+{
+    memset(k, 0, sizeof(*k));
+    int c = memcmp(p->src, p->dst, 16);
+    bool src_lo = c < 0 || (c == 0 && p->sport <= p->dport);
+    if (src_lo) {
+        memcpy(k->lo, p->src, 16);
+        memcpy(k->hi, p->dst, 16);
+        k->plo = p->sport;
+        k->phi = p->dport;
+    } else {
+        memcpy(k->lo, p->dst, 16);
+        memcpy(k->hi, p->src, 16);
+        k->plo = p->dport;
+        k->phi = p->sport;
+    }
+    k->proto = p->proto;
+    k->ipver = p->ipver;
+    k->nvlan = p->nvlan;
+    k->vlan[0] = p->nvlan > 0 ? p->vlan[0] : 0;
+    k->vlan[1] = p->nvlan > 1 ? p->vlan[1] : 0;
+    k->encap = p->m.encap;
+    k->vni = p->m.has_vni ? p->m.vni : p->m.has_erspan_id ? p->m.erspan_id : 0;
+    return src_lo;
+}
+
+static void lru_unlink(struct ps_flow_table *t, uint32_t i)
+{
+    struct ps_flow *f = &t->f[i];
+    if (f->prev)
+        t->f[f->prev].next = f->next;
+    else
+        t->head[f->tclass] = f->next;
+    if (f->next)
+        t->f[f->next].prev = f->prev;
+    else
+        t->tail[f->tclass] = f->prev;
+    f->prev = f->next = 0;
+}
+
+static void lru_append(struct ps_flow_table *t, uint32_t i)
+{
+    struct ps_flow *f = &t->f[i];
+    uint8_t tc = f->tclass;
+    f->next = 0;
+    f->prev = t->tail[tc];
+    if (t->tail[tc])
+        t->f[t->tail[tc]].next = i;
+    else
+        t->head[tc] = i;
+    t->tail[tc] = i;
+}
+
+static void emit_intervals(struct ps_flow_table *t, struct ps_flow *f)
+{
+    for (int d = 0; d < 2; d++) {
+        if (f->iv[d].pkts && t->sink.interval)
+            t->sink.interval(t->sink.ctx, f, d, &f->iv[d]);
+        memset(&f->iv[d], 0, sizeof(f->iv[d]));
+    }
+}
+
+/* End flow i: report it, unhash it, put it back on the free list. */
+static void flow_end(struct ps_flow_table *t, uint32_t i, enum ps_flow_end why)
+{
+    struct ps_flow *f = &t->f[i];
+    if (why == PS_END_TIMEOUT && f->tclass == PS_TC_TCP_CLOSED)
+        why = PS_END_CLOSED;
+    emit_intervals(t, f);
+    if (t->sink.end)
+        t->sink.end(t->sink.ctx, f, why);
+    t->c->v[PS_C_FLOW_END_TIMEOUT + why]++;
+
+    uint32_t *pp = &t->bucket[f->hash & t->mask];
+    while (*pp && *pp != i)
+        pp = &t->f[*pp].hnext;
+    if (*pp)
+        *pp = f->hnext;
+    lru_unlink(t, i);
+    f->in_use = false;
+    f->hnext = t->free_head;
+    t->free_head = i;
+    t->used--;
+}
+
+void ps_flow_expire(struct ps_flow_table *t, uint64_t now_us, uint32_t max)
+{
+    uint32_t n = 0;
+    for (int tc = 0; tc < PS_TC__COUNT; tc++) {
+        while (t->head[tc]) {
+            struct ps_flow *f = &t->f[t->head[tc]];
+            if (f->last_us + t->timeout_us[tc] > now_us)
+                break;
+            flow_end(t, t->head[tc], PS_END_TIMEOUT);
+            if (max && ++n >= max)
+                return;
+        }
+    }
+}
+
+void ps_flow_flush(struct ps_flow_table *t)
+{
+    for (int tc = 0; tc < PS_TC__COUNT; tc++)
+        while (t->head[tc])
+            flow_end(t, t->head[tc], PS_END_SHUTDOWN);
+}
+
+/* Free a slot by evicting the flow idle the longest; 0 when none. */
+static uint32_t evict_oldest(struct ps_flow_table *t)
+{
+    uint32_t best = 0;
+    for (int tc = 0; tc < PS_TC__COUNT; tc++) {
+        uint32_t h = t->head[tc];
+        if (h && (!best || t->f[h].last_us < t->f[best].last_us))
+            best = h;
+    }
+    if (best)
+        flow_end(t, best, PS_END_EVICTED);
+    return best;
+}
+
+static uint8_t initial_class(uint8_t proto)
+{
+    switch (proto) {
+    case 6:
+        return PS_TC_TCP_NEW;
+    case 17:
+        return PS_TC_UDP;
+    case 1:
+    case 58:
+        return PS_TC_ICMP;
+    default:
+        return PS_TC_OTHER;
+    }
+}
+
+/* TCP state: established once both directions have carried packets and the
+ * handshake (or mid-stream pickup) is under way; closed on RST or FIN both
+ * ways. Only moves forward. */
+static uint8_t tcp_class(const struct ps_flow *f)
+{
+    if ((f->flags[0] | f->flags[1]) & PS_TH_RST)
+        return PS_TC_TCP_CLOSED;
+    if ((f->flags[0] & PS_TH_FIN) && (f->flags[1] & PS_TH_FIN))
+        return PS_TC_TCP_CLOSED;
+    if (f->pkts[0] && f->pkts[1])
+        return PS_TC_TCP_EST;
+    return PS_TC_TCP_NEW;
+}
+
+static inline uint64_t key_hash(const struct ps_flow_table *t, const struct ps_flow_key *k)
+{
+    uint64_t w[6];
+    memcpy(w, k, sizeof(w));
+    return ps_hash_words(t->seed, w, 6);
+}
+
+_Static_assert(sizeof(struct ps_flow_key) == 48, "flow key is six words");
+
+struct ps_flow *ps_flow_update(struct ps_flow_table *t, const struct ps_pkt *p, uint32_t sess)
+{
+    struct ps_flow_key k;
+    bool src_lo = ps_flow_key_make(p, &k);
+    uint64_t h64 = key_hash(t, &k);
+    uint32_t h = (uint32_t)h64;
+
+    ps_flow_expire(t, p->ts_us, EXPIRE_PER_PACKET);
+
+    uint32_t i = t->bucket[h & t->mask];
+    while (i) {
+        struct ps_flow *f = &t->f[i];
+        if (f->hash == h && memcmp(&f->key, &k, sizeof(k)) == 0)
+            break;
+        i = f->hnext;
+    }
+
+    struct ps_flow *f;
+    if (!i) {
+        if (!t->free_head && (!t->evict || !evict_oldest(t))) {
+            t->c->v[PS_C_DROP_FLOW_FULL]++;
+            return NULL;
+        }
+        i = t->free_head;
+        f = &t->f[i];
+        t->free_head = f->hnext;
+        memset(f, 0, sizeof(*f));
+        f->key = k;
+        f->hash = h;
+        f->in_use = true;
+        f->init_is_lo = src_lo;
+        f->id = t->next_id++;
+        f->first_us = p->ts_us;
+        f->icmp_type = p->icmp_type;
+        f->icmp_code = p->icmp_code;
+        f->tclass = initial_class(p->proto);
+        if (p->m.has_gwlb) {
+            f->has_cookie = true;
+            f->flow_cookie = p->m.flow_cookie;
+        }
+        f->iv_window = p->ts_us / 1000000 / t->interval_s;
+        f->hnext = t->bucket[h & t->mask];
+        t->bucket[h & t->mask] = i;
+        t->used++;
+        t->c->v[PS_C_FLOW_CREATED]++;
+        lru_append(t, i);
+    } else {
+        f = &t->f[i];
+    }
+
+    int dir = src_lo == f->init_is_lo ? 0 : 1;
+    uint32_t ts_s = (uint32_t)(p->ts_us / 1000000);
+    uint64_t window = ts_s / t->interval_s;
+    if (window != f->iv_window) {
+        emit_intervals(t, f);
+        f->iv_window = window;
+    }
+    struct ps_flow_iv *iv = &f->iv[dir];
+    if (!iv->pkts)
+        iv->first_s = ts_s;
+    iv->last_s = ts_s;
+    iv->pkts++;
+    iv->bytes += p->ip_len;
+    iv->aws_flags |= ps_aws_tcp_flags(p->tcp_flags);
+
+    f->pkts[dir]++;
+    f->bytes[dir] += p->ip_len;
+    f->flags[dir] |= p->tcp_flags;
+    f->trunc_pkts += p->truncated;
+    if (!f->sess[dir])
+        f->sess[dir] = sess;
+    if (p->ts_us > f->last_us)
+        f->last_us = p->ts_us;
+
+    uint8_t tc = f->tclass;
+    if (tc <= PS_TC_TCP_CLOSED) {
+        uint8_t n = tcp_class(f);
+        if (n > tc)
+            tc = n;
+    }
+    /* Move to the tail of its (possibly new) class list. */
+    lru_unlink(t, i);
+    f->tclass = tc;
+    lru_append(t, i);
+    return f;
+}

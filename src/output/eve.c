@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* EVE JSON `flow` and `stats` events, in Suricata's field names where
+ * Suricata has the field, plus the `mirror` object (docs/events.md). */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "output/output.h"
+
+void ps_out_init(struct ps_out *o)
+{
+    memset(o, 0, sizeof(*o) - sizeof(o->buf));
+    ps_json_init(&o->j, o->buf, sizeof(o->buf) - 1);
+}
+
+const char *ps_proto_name(uint8_t proto, char out[8])
+{
+    switch (proto) {
+    case 1: return "ICMP";
+    case 6: return "TCP";
+    case 17: return "UDP";
+    case 47: return "GRE";
+    case 50: return "ESP";
+    case 51: return "AH";
+    case 58: return "IPv6-ICMP";
+    case 132: return "SCTP";
+    default:
+        snprintf(out, 8, "%u", proto);
+        return out;
+    }
+}
+
+const char *ps_addr_str(uint8_t ver, const uint8_t *a, char out[46])
+{
+    if (!inet_ntop(ver == 6 ? AF_INET6 : AF_INET, a, out, 46))
+        out[0] = 0;
+    return out;
+}
+
+static void write_line(struct ps_out *o, FILE *f)
+{
+    if (o->j.overflow) {
+        o->overflow++;
+        return;
+    }
+    o->j.buf[o->j.len] = '\n';
+    fwrite(o->j.buf, 1, o->j.len + 1, f);
+}
+
+static void hex64(char out[17], uint64_t v)
+{
+    snprintf(out, 17, "%016" PRIx64, v);
+}
+
+void ps_out_mirror(struct ps_out *o, const struct ps_mirror *m, const struct ps_flow *f,
+                   const struct ps_session *reply)
+{
+    struct ps_json *j = &o->j;
+    char a[46], h[17];
+    ps_json_obj_begin(j, "mirror");
+    ps_json_str(j, "encap", ps_encap_name(m->encap));
+    if (m->encap != PS_ENCAP_NONE) {
+        if (m->has_vni)
+            ps_json_u64(j, "vni", m->vni);
+        if (m->has_erspan_id)
+            ps_json_u64(j, "erspan_id", m->erspan_id);
+        if (m->outer_ver) {
+            ps_json_str(j, "source", ps_addr_str(m->outer_ver, m->src, a));
+            ps_json_str(j, "dest", ps_addr_str(m->outer_ver, m->dst, a));
+        }
+        if (m->has_gwlb) {
+            hex64(h, m->gwlb_endpoint);
+            ps_json_str(j, "gwlb_endpoint", h);
+            hex64(h, m->gwlb_attachment);
+            ps_json_str(j, "gwlb_attachment", h);
+            if (f && f->has_cookie) {
+                snprintf(h, sizeof(h), "%08" PRIx32, f->flow_cookie);
+                ps_json_str(j, "flow_cookie", h);
+            }
+        }
+        if (reply && reply->m.outer_ver &&
+            (memcmp(reply->m.src, m->src, 16) != 0 || reply->m.vni != m->vni))
+            ps_json_str(j, "reply_source", ps_addr_str(reply->m.outer_ver, reply->m.src, a));
+    }
+    ps_json_obj_end(j);
+}
+
+static void tcp_flags_hex(char out[3], uint8_t v)
+{
+    static const char hex[] = "0123456789abcdef";
+    out[0] = hex[v >> 4];
+    out[1] = hex[v & 15];
+    out[2] = 0;
+}
+
+static const char *state_name(const struct ps_flow *f)
+{
+    switch (f->tclass) {
+    case PS_TC_TCP_NEW:
+        return "new";
+    case PS_TC_TCP_CLOSED:
+        return "closed";
+    case PS_TC_TCP_EST:
+        return "established";
+    default:
+        return f->pkts[0] && f->pkts[1] ? "established" : "new";
+    }
+}
+
+void ps_out_flow_end(void *ctx, const struct ps_flow *f, enum ps_flow_end why)
+{
+    struct ps_out *o = ctx;
+    if (!o->eve)
+        return;
+    struct ps_json *j = &o->j;
+    const struct ps_flow_key *k = &f->key;
+    const uint8_t *src = f->init_is_lo ? k->lo : k->hi;
+    const uint8_t *dst = f->init_is_lo ? k->hi : k->lo;
+    uint16_t sp = f->init_is_lo ? k->plo : k->phi;
+    uint16_t dp = f->init_is_lo ? k->phi : k->plo;
+    char ts[32], a[46], pn[8], fl[3];
+
+    ps_json_reset(j);
+    ps_json_obj_begin(j, NULL);
+    ps_json_time(ts, f->last_us);
+    ps_json_str(j, "timestamp", ts);
+    ps_json_u64(j, "flow_id", f->id);
+    ps_json_str(j, "event_type", "flow");
+    if (k->nvlan) {
+        ps_json_arr_begin(j, "vlan");
+        for (int i = 0; i < k->nvlan; i++)
+            ps_json_u64(j, NULL, k->vlan[i]);
+        ps_json_arr_end(j);
+    }
+    bool ports = k->proto == 6 || k->proto == 17 || k->proto == 132;
+    ps_json_str(j, "src_ip", ps_addr_str(k->ipver, src, a));
+    if (ports)
+        ps_json_u64(j, "src_port", sp);
+    ps_json_str(j, "dest_ip", ps_addr_str(k->ipver, dst, a));
+    if (ports)
+        ps_json_u64(j, "dest_port", dp);
+    ps_json_str(j, "proto", ps_proto_name(k->proto, pn));
+    if (k->proto == 1 || k->proto == 58) {
+        ps_json_u64(j, "icmp_type", f->icmp_type);
+        ps_json_u64(j, "icmp_code", f->icmp_code);
+    }
+
+    const struct ps_session *s0 = o->sessions ? ps_session_get(o->sessions, f->sess[0]) : NULL;
+    const struct ps_session *s1 = o->sessions ? ps_session_get(o->sessions, f->sess[1]) : NULL;
+    if (s0)
+        ps_out_mirror(o, &s0->m, f, s1);
+    else if (s1)
+        ps_out_mirror(o, &s1->m, f, NULL);
+    else {
+        struct ps_mirror none;
+        memset(&none, 0, sizeof(none));
+        ps_out_mirror(o, &none, f, NULL);
+    }
+
+    ps_json_obj_begin(j, "flow");
+    ps_json_u64(j, "pkts_toserver", f->pkts[0]);
+    ps_json_u64(j, "pkts_toclient", f->pkts[1]);
+    ps_json_u64(j, "bytes_toserver", f->bytes[0]);
+    ps_json_u64(j, "bytes_toclient", f->bytes[1]);
+    ps_json_time(ts, f->first_us);
+    ps_json_str(j, "start", ts);
+    ps_json_time(ts, f->last_us);
+    ps_json_str(j, "end", ts);
+    ps_json_u64(j, "age", (f->last_us - f->first_us) / 1000000);
+    ps_json_str(j, "state", state_name(f));
+    ps_json_str(j, "reason", ps_flow_end_name(why));
+    ps_json_bool(j, "alerted", false);
+    ps_json_u64(j, "pkts_truncated", f->trunc_pkts);
+    ps_json_obj_end(j);
+
+    if (k->proto == 6) {
+        uint8_t all = f->flags[0] | f->flags[1];
+        ps_json_obj_begin(j, "tcp");
+        tcp_flags_hex(fl, all);
+        ps_json_str(j, "tcp_flags", fl);
+        tcp_flags_hex(fl, f->flags[0]);
+        ps_json_str(j, "tcp_flags_ts", fl);
+        tcp_flags_hex(fl, f->flags[1]);
+        ps_json_str(j, "tcp_flags_tc", fl);
+        static const struct {
+            uint8_t bit;
+            const char *name;
+        } names[] = { { PS_TH_SYN, "syn" }, { PS_TH_FIN, "fin" }, { PS_TH_RST, "rst" },
+                      { PS_TH_PSH, "psh" }, { PS_TH_ACK, "ack" }, { PS_TH_URG, "urg" },
+                      { PS_TH_ECE, "ecn" }, { PS_TH_CWR, "cwr" } };
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+            if (all & names[i].bit)
+                ps_json_bool(j, names[i].name, true);
+        ps_json_obj_end(j);
+    }
+    ps_json_obj_end(j);
+    write_line(o, o->eve);
+    o->eve_records++;
+}
+
+void ps_out_stats(struct ps_out *o, uint64_t ts_us, const struct ps_counters *c,
+                  uint64_t active_flows)
+{
+    if (!o->eve)
+        return;
+    struct ps_json *j = &o->j;
+    char ts[32];
+    ps_json_reset(j);
+    ps_json_obj_begin(j, NULL);
+    ps_json_time(ts, ts_us);
+    ps_json_str(j, "timestamp", ts);
+    ps_json_str(j, "event_type", "stats");
+    ps_json_obj_begin(j, "stats");
+
+    /* Groups by the first component of the dotted name, in table order. */
+    char group[32] = "";
+    for (int i = 0; i < PS_C__COUNT; i++) {
+        const char *name = ps_counter_table[i].name;
+        const char *dot = strchr(name, '.');
+        size_t gl = (size_t)(dot - name);
+        if (strlen(group) != gl || strncmp(group, name, gl) != 0) {
+            if (group[0])
+                ps_json_obj_end(j);
+            snprintf(group, sizeof(group), "%.*s", (int)gl, name);
+            ps_json_obj_begin(j, group);
+            if (strcmp(group, "flow") == 0)
+                ps_json_u64(j, "active", active_flows);
+        }
+        ps_json_u64(j, dot + 1, c->v[i]);
+        if (i == PS_C_PKTS_DECODED)
+            ps_json_u64(j, "dropped", ps_counters_dropped(c));
+    }
+    if (group[0])
+        ps_json_obj_end(j);
+
+    if (o->sessions) {
+        ps_json_arr_begin(j, "mirror_sessions");
+        for (uint32_t i = 0; i < o->sessions->cap; i++) {
+            const struct ps_session *s = &o->sessions->s[i];
+            if (!s->used)
+                continue;
+            ps_json_obj_begin(j, NULL);
+            ps_out_mirror(o, &s->m, NULL, NULL);
+            ps_json_u64(j, "pkts", s->pkts);
+            ps_json_u64(j, "bytes", s->bytes);
+            ps_json_u64(j, "truncated", s->truncated);
+            ps_json_u64(j, "flows", s->flows);
+            ps_json_obj_end(j);
+        }
+        ps_json_arr_end(j);
+    }
+    ps_json_obj_end(j);
+    ps_json_obj_end(j);
+    write_line(o, o->eve);
+    o->eve_records++;
+}

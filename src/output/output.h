@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Record writers: EVE JSON lines (flow, stats) and the AWS VPC Flow Log
+ * text format. One struct ps_out per worker; writes go through stdio with a
+ * large buffer. */
+#ifndef PS_OUTPUT_OUTPUT_H
+#define PS_OUTPUT_OUTPUT_H
+
+#include <stdio.h>
+
+#include "core/counters.h"
+#include "flow/flow.h"
+#include "flow/session.h"
+#include "output/json.h"
+
+/* VNI -> network interface id, from describe-traffic-mirror-sessions. */
+struct ps_eni_entry {
+    uint32_t vni;
+    char eni[32];
+};
+
+struct ps_eni_map {
+    struct ps_eni_entry *e; /* sorted by vni */
+    size_t n;
+};
+
+/* Load the JSON of `aws ec2 describe-traffic-mirror-sessions`. Returns 0, or
+ * -1 with a message in err. */
+int ps_eni_map_load(struct ps_eni_map *m, const char *path, char *err, size_t errlen);
+const char *ps_eni_lookup(const struct ps_eni_map *m, uint32_t vni);
+void ps_eni_map_free(struct ps_eni_map *m);
+
+struct ps_out {
+    FILE *eve;                              /* NULL = no EVE */
+    FILE *flowlog;                          /* NULL = no flow log */
+    const struct ps_session_table *sessions;
+    const struct ps_eni_map *eni;
+    uint64_t eve_records;
+    uint64_t flowlog_records;
+    uint64_t overflow;                      /* records too large to write (never expected) */
+    struct ps_json j;
+    char buf[1 << 16];
+};
+
+void ps_out_init(struct ps_out *o);
+
+/* Flow sink callbacks (see struct ps_flow_sink); ctx is a struct ps_out. */
+void ps_out_flow_end(void *ctx, const struct ps_flow *f, enum ps_flow_end why);
+void ps_out_flow_interval(void *ctx, const struct ps_flow *f, int dir, const struct ps_flow_iv *iv);
+
+/* Write the flow log header line. */
+void ps_out_flowlog_header(struct ps_out *o);
+
+/* Write a stats event stamped ts_us with counters `c`, `active_flows` flows
+ * in the tables. */
+void ps_out_stats(struct ps_out *o, uint64_t ts_us, const struct ps_counters *c,
+                  uint64_t active_flows);
+
+/* "TCP", "UDP", "ICMP", "IPv6-ICMP", ... or the number, into out[8]. */
+const char *ps_proto_name(uint8_t proto, char out[8]);
+
+/* Address of family ver (4/6) as text into out[46]. */
+const char *ps_addr_str(uint8_t ver, const uint8_t *a, char out[46]);
+
+/* Write the mirror object of a flow (or of a session when f is NULL). */
+void ps_out_mirror(struct ps_out *o, const struct ps_mirror *m, const struct ps_flow *f,
+                   const struct ps_session *reply);
+
+#endif
