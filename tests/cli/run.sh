@@ -1,0 +1,111 @@
+#!/bin/bash
+# Command-line behaviour as a user meets it: help, errors, stdin, several
+# files, the default log directory. Ends with "cli: N passed, N failed".
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+bin=$(realpath "${1:-build-san/periscope}")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+t() { # name, then a command that must succeed
+    local name=$1; shift
+    if "$@" >"$tmp/out" 2>&1; then echo "ok   cli/$name"; pass=$((pass + 1))
+    else echo "FAIL cli/$name"; sed 's/^/    /' "$tmp/out" | head -10; fail=$((fail + 1)); fi
+}
+flows() { grep -c '"event_type":"flow"' "$1"; }
+
+help_is_true() {
+    "$bin" --help | grep -q 'read FILE' && "$bin" read --help | grep -q -- '--flowlog' &&
+        "$bin" --version | grep -q '^periscope '
+}
+missing_file() {
+    "$bin" read -q --eve /dev/null /nonexistent.pcap 2>"$tmp/e"; local rc=$?
+    [ $rc -eq 1 ] && grep -q '/nonexistent.pcap' "$tmp/e" && [ "$(wc -l <"$tmp/e")" -eq 1 ]
+}
+not_a_capture() {
+    echo "hello" >"$tmp/x.pcap"
+    "$bin" read -q --eve /dev/null "$tmp/x.pcap" 2>"$tmp/e"; local rc=$?
+    [ $rc -eq 1 ] && grep -q 'x.pcap' "$tmp/e"
+}
+bad_usage() {
+    "$bin" read --flow-capacity 0 tests/pcaps/vxlan.pcap 2>/dev/null; [ $? -eq 1 ] || return 1
+    "$bin" read --timeout bogus=1 tests/pcaps/vxlan.pcap 2>/dev/null; [ $? -eq 1 ] || return 1
+    "$bin" read 2>/dev/null; [ $? -eq 1 ] || return 1
+    "$bin" frobnicate 2>/dev/null; [ $? -eq 1 ] || return 1
+    "$bin" read -f 'not a filter (' -q --eve /dev/null tests/pcaps/vxlan.pcap 2>/dev/null
+    [ $? -eq 1 ]
+}
+stdin_same_as_file() {
+    "$bin" read --deterministic -q --eve "$tmp/a" tests/pcaps/vxlan.pcap &&
+        "$bin" read --deterministic -q --eve "$tmp/b" - <tests/pcaps/vxlan.pcap &&
+        cmp -s "$tmp/a" "$tmp/b"
+}
+several_files_one_capture() {
+    # Two files read in order are one capture: flows continue across them.
+    "$bin" read --deterministic -q --eve "$tmp/a" tests/pcaps/vxlan.pcap tests/pcaps/gre.pcap &&
+        [ "$(flows "$tmp/a")" -eq 6 ] &&
+        python3 tests/lib/check_eve.py "$tmp/a"
+}
+default_log_dir() {
+    (cd "$tmp" && "$bin" read -q "$OLDPWD/tests/pcaps/vxlan.pcap") &&
+        [ "$(flows "$tmp/periscope-out/eve.json")" -eq 3 ] &&
+        head -1 "$tmp/periscope-out/flows.log" | grep -q '^version account-id interface-id' &&
+        [ "$(wc -l <"$tmp/periscope-out/flows.log")" -eq 7 ]
+}
+summary_on_stderr() {
+    "$bin" read --eve /dev/null tests/pcaps/vxlan.pcap 2>"$tmp/e" >/dev/null &&
+        grep -q '^periscope: 13 packets (13 decoded, 0 dropped)' "$tmp/e" &&
+        grep -q 'mirror vxlan vni 4242 from 172.31.0.10: 13 pkts' "$tmp/e" &&
+        ! grep -q $'\r' "$tmp/e" # no progress bar when stderr is not a terminal
+}
+eve_to_stdout() {
+    "$bin" read -q --eve - tests/pcaps/vxlan.pcap | python3 -c '
+import json,sys
+ev=[json.loads(l) for l in sys.stdin]
+assert sum(e["event_type"]=="flow" for e in ev)==3 and ev[-1]["event_type"]=="stats"'
+}
+flow_full_counted() {
+    # One flow slot and the drop policy: the other flows are dropped, counted, accounted.
+    "$bin" read -q --flow-capacity 1 --full-policy drop --eve "$tmp/a" tests/pcaps/vxlan.pcap &&
+        python3 tests/lib/check_eve.py "$tmp/a" &&
+        python3 -c '
+import json,sys
+s=[json.loads(l) for l in open(sys.argv[1])][-1]["stats"]
+assert s["drop"]["flow.full"]==4 and s["pkts"]["decoded"]==9, s["drop"]' "$tmp/a"
+}
+evict_policy() {
+    "$bin" read -q --flow-capacity 1 --eve "$tmp/a" tests/pcaps/vxlan.pcap &&
+        python3 -c '
+import json,sys
+ev=[json.loads(l) for l in open(sys.argv[1])]
+s=ev[-1]["stats"]
+assert s["flow"]["end.evicted"]==2 and s["pkts"]["dropped"]==0
+assert sum(e["flow"]["reason"]=="evicted" for e in ev if e["event_type"]=="flow")==2' "$tmp/a"
+}
+timeouts_apply() {
+    # The capture spans 12 ms: a 0 s UDP timeout ends the DNS flow at once,
+    # so its reply becomes a second flow; TCP is untouched.
+    "$bin" read -q --deterministic --timeout udp=0 --eve "$tmp/a" tests/pcaps/vxlan.pcap &&
+        [ "$(grep -c '"proto":"UDP"' "$tmp/a")" -eq 2 ]
+}
+stats_interval() {
+    # The second file starts years after the first: one periodic event, then the final one.
+    "$bin" read -q --stats-interval 1 --eve "$tmp/a" tests/pcaps/vxlan.pcap \
+        tests/pcaps/real-plain.pcap && [ "$(grep -c '"event_type":"stats"' "$tmp/a")" -eq 2 ]
+}
+
+t help-is-true help_is_true
+t missing-file missing_file
+t not-a-capture not_a_capture
+t bad-usage bad_usage
+t stdin-same-as-file stdin_same_as_file
+t several-files-one-capture several_files_one_capture
+t default-log-dir default_log_dir
+t summary-on-stderr summary_on_stderr
+t eve-to-stdout eve_to_stdout
+t flow-full-counted flow_full_counted
+t evict-policy evict_policy
+t timeouts-apply timeouts_apply
+t stats-interval stats_interval
+echo "cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

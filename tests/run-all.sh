@@ -1,0 +1,48 @@
+#!/bin/bash
+# Runs every suite and ends with one line "N passed, N failed, N skipped".
+# Suites print their own "NAME: N passed, N failed" lines; a suite that exits
+# 77 is skipped (something it needs is missing), never counted as passed.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+san=build-san/periscope
+total_pass=0 total_fail=0 total_skip=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+suite() { # name, command...
+    local name=$1; shift
+    echo "== $name"
+    "$@" 2>&1 | tee "$log"
+    local rc=${PIPESTATUS[0]}
+    if [ "$rc" -eq 77 ]; then
+        total_skip=$((total_skip + 1))
+        return
+    fi
+    local line
+    line=$(grep -E '^[a-z0-9/ -]*: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+    if [ -n "$line" ]; then
+        local p f
+        p=$(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')
+        f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+        total_pass=$((total_pass + p))
+        total_fail=$((total_fail + f))
+        [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && total_fail=$((total_fail + 1))
+    elif [ "$rc" -eq 0 ]; then
+        total_pass=$((total_pass + 1))
+    else
+        total_fail=$((total_fail + 1))
+    fi
+}
+
+suite banned-functions tools/check-banned.sh
+suite unit build/unit
+suite golden tests/golden/run.sh "$san"
+suite cli tests/cli/run.sh "$san"
+suite e2e tests/e2e/kernel-vxlan.sh "$san"
+suite valgrind tests/lib/valgrind.sh build/periscope
+suite corpus tests/corpus/run.sh "$san"
+
+echo "$total_pass passed, $total_fail failed, $total_skip skipped"
+[ "$total_fail" -eq 0 ]
