@@ -39,7 +39,8 @@ $(B)/unit: $(SRC) $(UNIT_SRC) tests/unit/unit.h src/cli/pipeline.c $(HDR)
 	    $(LDFLAGS) $(LDLIBS)
 
 # Every suite; the last line is "N passed, N failed[, N skipped]".
-test: $(B)/periscope $(S)/periscope $(B)/unit
+test: deps
+	@$(MAKE) --no-print-directory $(B)/periscope $(S)/periscope $(B)/unit
 	@tests/run-all.sh
 
 sanitize: $(S)/periscope
@@ -47,8 +48,11 @@ sanitize: $(S)/periscope
 deps:
 	@tools/deps.sh
 
-demo: deps $(B)/periscope
-	$(B)/periscope read -l demo-out --sessions examples/sessions.json examples/demo-vxlan.pcap
+# The example: real curl/nginx, dig/dnsmasq and ping traffic as the kernel's
+# VXLAN device mirrored it (tests/gen/netns-capture.sh made it).
+demo: deps
+	@$(MAKE) --no-print-directory $(B)/periscope
+	$(B)/periscope read -l demo-out --sessions examples/sessions.json tests/pcaps/real-vxlan.pcap
 	@echo "--- first flow record (demo-out/eve.json):"
 	@grep -m1 '"event_type":"flow"' demo-out/eve.json
 	@echo "--- flow log (demo-out/flows.log):"

@@ -43,6 +43,7 @@ suite cli tests/cli/run.sh "$san"
 suite e2e tests/e2e/kernel-vxlan.sh "$san"
 suite valgrind tests/lib/valgrind.sh build/periscope
 suite corpus tests/corpus/run.sh "$san"
+suite fuzz tools/fuzz.sh "${FUZZ_SECONDS:-15}"
 
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" -eq 0 ]

@@ -182,17 +182,42 @@ int ps_tunnel_enter(struct ps_decoder *d, struct ps_pkt *p, enum ps_encap encap)
 
 uint64_t ps_csum_add(uint64_t sum, const uint8_t *b, size_t len)
 {
-    while (len >= 4) {
-        uint32_t w;
-        memcpy(&w, b, 4);
-        sum += w;
-        b += 4;
-        len -= 4;
+    /* 64-bit words with end-around carry; RFC 1071 s2(B): the one's-complement
+     * sum does not depend on the byte order of the words summed. The caller
+     * folds to 16 bits. Sums of up to 2^32 bytes cannot lose a carry. */
+    uint64_t s = sum & 0xffffffffULL;
+    uint64_t hi = sum >> 32;
+    s += hi;
+    while (len >= 32) {
+        uint64_t w[4];
+        memcpy(w, b, 32);
+        uint64_t t0 = w[0], t1 = w[1], t2 = w[2], t3 = w[3];
+        s += t0;
+        s += s < t0;
+        s += t1;
+        s += s < t1;
+        s += t2;
+        s += s < t2;
+        s += t3;
+        s += s < t3;
+        b += 32;
+        len -= 32;
     }
-    if (len >= 2) {
+    while (len >= 8) {
+        uint64_t w;
+        memcpy(&w, b, 8);
+        s += w;
+        s += s < w;
+        b += 8;
+        len -= 8;
+    }
+    /* Fold to 32 bits so the tail adds cannot overflow. */
+    s = (s & 0xffffffffULL) + (s >> 32);
+    s = (s & 0xffffffffULL) + (s >> 32);
+    while (len >= 2) {
         uint16_t w;
         memcpy(&w, b, 2);
-        sum += w;
+        s += w;
         b += 2;
         len -= 2;
     }
@@ -201,9 +226,9 @@ uint64_t ps_csum_add(uint64_t sum, const uint8_t *b, size_t len)
         uint8_t pad[2] = { b[0], 0 };
         uint16_t w;
         memcpy(&w, pad, 2);
-        sum += w;
+        s += w;
     }
-    return sum;
+    return s;
 }
 
 uint16_t ps_csum_fold(uint64_t sum)

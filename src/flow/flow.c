@@ -157,7 +157,9 @@ static void emit_intervals(struct ps_flow_table *t, struct ps_flow *f)
 static void flow_end(struct ps_flow_table *t, uint32_t i, enum ps_flow_end why)
 {
     struct ps_flow *f = &t->f[i];
-    if (why == PS_END_TIMEOUT && f->tclass == PS_TC_TCP_CLOSED)
+    /* A TCP flow that closed (FIN both ways or RST) ended because it closed,
+     * whether its closed timeout, an eviction or the end of input came next. */
+    if (f->tclass == PS_TC_TCP_CLOSED)
         why = PS_END_CLOSED;
     emit_intervals(t, f);
     if (t->sink.end)
