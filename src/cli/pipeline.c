@@ -71,8 +71,6 @@ void ps_pipeline_packet(struct ps_pipeline *w, int dlt, const uint8_t *data, uin
         int b = proto_bucket(p->proto);
         w->proto_pkts[b]++;
         w->proto_bytes[b] += p->ip_len;
-    } else {
-        ps_flow_expire(&w->flows, ts_us, 8);
     }
     w->c.v[PS_C_PKTS_DECODED]++;
 

@@ -73,10 +73,10 @@ enum ps_counter_kind {
       "GENEVE C bit set or unknown critical option (RFC 8926 s3.5)")                              \
     X(ANOM_GWLB_PARTIAL, "anomaly.geneve.gwlb_partial", PS_CK_ANOMALY,                          \
       "GENEVE GWLB options present but not all three")                                           \
-    X(ANOM_GENEVE_PROTO, "anomaly.geneve.protocol", PS_CK_ANOMALY,                              \
-      "GENEVE protocol type not Ethernet/IPv4/IPv6: payload not decoded")                        \
-    X(ANOM_GRE_PROTO, "anomaly.gre.protocol", PS_CK_ANOMALY,                                    \
-      "GRE protocol type not decoded: payload not decoded")                                      \
+    X(ANOM_GRE_PROTO, "anomaly.gre.ppp_protocol", PS_CK_ANOMALY,                                \
+      "PPP protocol inside enhanced GRE not IPv4/IPv6: payload not decoded")                     \
+    X(ANOM_ERSPAN_FT, "anomaly.erspan.frame_type", PS_CK_ANOMALY,                               \
+      "ERSPAN III frame type not Ethernet (0) or IP (2): payload not decoded")                   \
     X(ANOM_IPV4_TRUNC, "anomaly.ipv4.trunc", PS_CK_ANOMALY,                                     \
       "IPv4 total length beyond the captured bytes (truncated copy)")                            \
     X(ANOM_IPV6_TRUNC, "anomaly.ipv6.trunc", PS_CK_ANOMALY,                                     \

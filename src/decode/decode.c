@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Decoding entry point: link types, tunnel bookkeeping and the checksum. */
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "decode/decode_int.h"
 
@@ -182,38 +185,41 @@ int ps_tunnel_enter(struct ps_decoder *d, struct ps_pkt *p, enum ps_encap encap)
 
 uint64_t ps_csum_add(uint64_t sum, const uint8_t *b, size_t len)
 {
-    /* 64-bit words with end-around carry; RFC 1071 s2(B): the one's-complement
-     * sum does not depend on the byte order of the words summed. The caller
-     * folds to 16 bits. Sums of up to 2^32 bytes cannot lose a carry. */
-    uint64_t s = sum & 0xffffffffULL;
-    uint64_t hi = sum >> 32;
-    s += hi;
-    while (len >= 32) {
-        uint64_t w[4];
-        memcpy(w, b, 32);
-        uint64_t t0 = w[0], t1 = w[1], t2 = w[2], t3 = w[3];
-        s += t0;
-        s += s < t0;
-        s += t1;
-        s += s < t1;
-        s += t2;
-        s += s < t2;
-        s += t3;
-        s += s < t3;
-        b += 32;
-        len -= 32;
+    /* 32-bit halves of 64-bit words summed into 64 bits: no carry is lost for
+     * inputs below 2^32 words, and RFC 1071 s2(B)-(C): the one's-complement
+     * sum of 16-bit words does not depend on the width or byte order of the
+     * units summed, as long as they start on 16-bit boundaries. */
+    uint64_t s = (sum & 0xffffffffULL) + (sum >> 32);
+#if defined(__SSE2__)
+    /* Four 32-bit lanes widened into 64-bit lanes: 16 bytes in five
+     * instructions. Lane sums cannot overflow below 2^32 blocks. */
+    if (len >= 64) {
+        const __m128i zero = _mm_setzero_si128();
+        __m128i a0 = zero, a1 = zero;
+        while (len >= 32) {
+            __m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)b);
+            __m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(b + 16));
+            a0 = _mm_add_epi64(a0, _mm_unpacklo_epi32(v0, zero));
+            a1 = _mm_add_epi64(a1, _mm_unpackhi_epi32(v0, zero));
+            a0 = _mm_add_epi64(a0, _mm_unpacklo_epi32(v1, zero));
+            a1 = _mm_add_epi64(a1, _mm_unpackhi_epi32(v1, zero));
+            b += 32;
+            len -= 32;
+        }
+        uint64_t lanes[4];
+        _mm_storeu_si128((__m128i *)(void *)lanes, a0);
+        _mm_storeu_si128((__m128i *)(void *)(lanes + 2), a1);
+        for (int i = 0; i < 4; i++)
+            s += (lanes[i] & 0xffffffffULL) + (lanes[i] >> 32);
     }
+#endif
     while (len >= 8) {
         uint64_t w;
         memcpy(&w, b, 8);
-        s += w;
-        s += s < w;
+        s += (w & 0xffffffffULL) + (w >> 32);
         b += 8;
         len -= 8;
     }
-    /* Fold to 32 bits so the tail adds cannot overflow. */
-    s = (s & 0xffffffffULL) + (s >> 32);
-    s = (s & 0xffffffffULL) + (s >> 32);
     while (len >= 2) {
         uint16_t w;
         memcpy(&w, b, 2);

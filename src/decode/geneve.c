@@ -76,12 +76,7 @@ int ps_dec_geneve(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r)
     switch (ptype) {
     case PS_ETH_TEB:
         return ps_dec_ether(d, p, r);
-    case PS_ETH_IPV4:
-        return ps_dec_ipv4(d, p, r);
-    case PS_ETH_IPV6:
-        return ps_dec_ipv6(d, p, r);
     default:
-        ps_count(d, PS_C_ANOM_GENEVE_PROTO);
-        return 0;
+        return ps_dec_ethertype(d, p, ptype, r); /* IP, ARP, or counted as other */
     }
 }

@@ -13,7 +13,11 @@
  *   | Ver=1 |          VLAN         | COS | En|T|    Session ID     |
  *   |      Reserved         |                  Index                |
  * ERSPAN III: 0x22eb, 12-byte header, version 2, then an optional 8-byte
- * platform-specific sub-header when the O bit (last bit) is set. */
+ * platform-specific sub-header when the O bit (last bit) is set:
+ *   | Ver=2 |          VLAN         | COS |BSO|T|    Session ID     |
+ *   |                          Timestamp                            |
+ *   |             SGT               |P|    FT   |   Hw ID   |D|Gra|O|
+ * FT 0 is an Ethernet frame, FT 2 an IP packet; others are not decoded. */
 #include "decode/decode_int.h"
 
 #define GRE_C 0x8000
@@ -55,6 +59,11 @@ static int dec_erspan(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r, ui
     if (r.bad)
         return PS_C_DROP_ERSPAN_INVALID;
     unsigned ver = w0 >> 12;
+    unsigned ft = 0; /* frame type: 0 Ethernet, 2 IP (type III only) */
+    /* En (type II) / BSO (type III) are bits 3-4 of the second 16-bit word.
+     * For type II, En 3 means the VLAN tag was kept in the frame; otherwise
+     * a non-zero VLAN field is the mirrored frame's VLAN, stripped from it. */
+    unsigned en = (w1 >> 11) & 3;
     if (ptype == PS_ETH_ERSPAN12) {
         if (ver != 1)
             return PS_C_DROP_ERSPAN_INVALID;
@@ -65,15 +74,25 @@ static int dec_erspan(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r, ui
             return PS_C_DROP_ERSPAN_INVALID;
         ps_rd_skip(&r, 6); /* timestamp, SGT */
         uint16_t w5 = ps_rd_be16(&r);
+        ft = (w5 >> 10) & 0x1f;
         if (w5 & 1) /* O: platform-specific sub-header present */
             ps_rd_skip(&r, 8);
         ps_count(d, PS_C_DEC_ERSPAN3);
+        en = 3; /* type III has BSO here, not En: tags stay in the frame */
     }
     if (r.bad)
         return PS_C_DROP_ERSPAN_INVALID;
     p->m.has_erspan_id = true;
     p->m.erspan_id = w1 & 0x03ff;
-    return ps_dec_ether(d, p, r);
+    uint16_t vlan = w0 & 0x0fff;
+    if (vlan && en != 3)
+        p->vlan[p->nvlan++] = vlan; /* first tag of the inner packet */
+    if (ft == 0)
+        return ps_dec_ether(d, p, r);
+    if (ft == 2)
+        return ps_rd_peek(&r, 0) >> 4 == 6 ? ps_dec_ipv6(d, p, r) : ps_dec_ipv4(d, p, r);
+    ps_count(d, PS_C_ANOM_ERSPAN_FT);
+    return 0;
 }
 
 int ps_dec_gre(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r)
@@ -96,6 +115,8 @@ int ps_dec_gre(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r)
     if (r.bad)
         return PS_C_DROP_GRE_INVALID;
     ps_count(d, PS_C_DEC_GRE);
+    if (ver == 1 && r.left == 0)
+        return 0; /* enhanced GRE acknowledgment without payload (RFC 2637 s4.1) */
 
     if (ptype == PS_ETH_ERSPAN12 || ptype == PS_ETH_ERSPAN3)
         return dec_erspan(d, p, r, ptype, (flags & GRE_S) != 0);
@@ -112,11 +133,7 @@ int ps_dec_gre(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r)
         return ps_dec_ether(d, p, r);
     case PS_ETH_PPP:
         return dec_ppp(d, p, r);
-    case PS_ETH_VLAN:
-    case PS_ETH_QINQ:
-        return ps_dec_ethertype(d, p, ptype, r);
     default:
-        ps_count(d, PS_C_ANOM_GRE_PROTO);
-        return 0;
+        return ps_dec_ethertype(d, p, ptype, r); /* VLAN, ARP, or counted as other */
     }
 }

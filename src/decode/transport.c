@@ -115,10 +115,14 @@ static int dec_udp(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r)
     p->l4_caplen = all.left;
     p->payload = r.p;
     p->payload_len = r.left;
-    if (csum != 0 || p->ipver == 6)
+    /* The checksum of a tunnel's outer datagram is not verified: it covers
+     * the inner packet, whose own checksums are (RFC 7348 s5 asks VXLAN
+     * senders for a zero UDP checksum anyway). */
+    uint8_t kind = d->udp_port_kind[p->dport];
+    if ((csum != 0 || p->ipver == 6) && kind == PS_UDP_PORT_NONE)
         check_l4_csum(d, p, all, PS_C_ANOM_UDP_CSUM);
 
-    switch (d->udp_port_kind[p->dport]) {
+    switch (kind) {
     case PS_UDP_PORT_VXLAN:
         return ps_dec_vxlan(d, p, r);
     case PS_UDP_PORT_GENEVE:

@@ -60,10 +60,11 @@ int ps_flow_table_init(struct ps_flow_table *t, const struct ps_flow_config *cfg
         return -1;
     }
     t->mask = nb - 1;
-    /* Free list threaded through hnext, lowest index first. */
-    for (uint32_t i = 1; i <= cfg->capacity; i++)
-        t->f[i].hnext = i < cfg->capacity ? i + 1 : 0;
-    t->free_head = 1;
+    /* Slots are handed out in index order before any freed one is reused, so
+     * the pages of an unused table are never touched (calloc maps them lazily). */
+    t->capacity = cfg->capacity;
+    t->fresh = 1;
+    t->free_head = 0;
     for (int i = 0; i < PS_TC__COUNT; i++)
         t->timeout_us[i] = cfg->timeout_s[i] * 1000000ULL;
     t->interval_s = cfg->interval_s ? cfg->interval_s : 60;
@@ -91,21 +92,49 @@ uint8_t ps_aws_tcp_flags(uint8_t th)
     return v;
 }
 
+/* ICMP has no ports. Its flows are keyed by message kind, as Zeek does: a
+ * request and its reply share the request's type (echo 8/0, ICMPv6 128/129,
+ * timestamp, information, address mask), and error messages (unreachable,
+ * time exceeded, ...) form their own flow per type and code instead of
+ * joining the echo flow between the same hosts. */
+static uint16_t icmp_kind(uint8_t proto, uint8_t type, uint8_t code)
+{
+    if (proto == 1) {
+        switch (type) {
+        case 0: return 8;
+        case 14: return 13;
+        case 16: return 15;
+        case 18: return 17;
+        case 3: case 4: case 5: case 11: case 12:
+            return (uint16_t)(0x8000 | (type << 8) | code);
+        default: return type;
+        }
+    }
+    if (type == 129)
+        return 128;
+    if (type < 128) /* ICMPv6 errors: 1..4 (RFC 4443 s2.1) */
+        return (uint16_t)(0x8000 | (type << 8) | code);
+    return type;
+}
+
 bool ps_flow_key_make(const struct ps_pkt *p, struct ps_flow_key *k)
 {
     memset(k, 0, sizeof(*k));
+    uint16_t sp = p->sport, dp = p->dport;
+    if (p->proto == 1 || p->proto == 58)
+        sp = dp = icmp_kind(p->proto, p->icmp_type, p->icmp_code);
     int c = memcmp(p->src, p->dst, 16);
-    bool src_lo = c < 0 || (c == 0 && p->sport <= p->dport);
+    bool src_lo = c < 0 || (c == 0 && sp <= dp);
     if (src_lo) {
         memcpy(k->lo, p->src, 16);
         memcpy(k->hi, p->dst, 16);
-        k->plo = p->sport;
-        k->phi = p->dport;
+        k->plo = sp;
+        k->phi = dp;
     } else {
         memcpy(k->lo, p->dst, 16);
         memcpy(k->hi, p->src, 16);
-        k->plo = p->dport;
-        k->phi = p->sport;
+        k->plo = dp;
+        k->phi = sp;
     }
     k->proto = p->proto;
     k->ipver = p->ipver;
@@ -158,8 +187,9 @@ static void flow_end(struct ps_flow_table *t, uint32_t i, enum ps_flow_end why)
 {
     struct ps_flow *f = &t->f[i];
     /* A TCP flow that closed (FIN both ways or RST) ended because it closed,
-     * whether its closed timeout, an eviction or the end of input came next. */
-    if (f->tclass == PS_TC_TCP_CLOSED)
+     * whether its closed timeout or the end of input came next. An eviction
+     * stays an eviction: it says the table was too small. */
+    if (f->tclass == PS_TC_TCP_CLOSED && why != PS_END_EVICTED)
         why = PS_END_CLOSED;
     emit_intervals(t, f);
     if (t->sink.end)
@@ -178,7 +208,7 @@ static void flow_end(struct ps_flow_table *t, uint32_t i, enum ps_flow_end why)
     t->used--;
 }
 
-void ps_flow_expire(struct ps_flow_table *t, uint64_t now_us, uint32_t max)
+bool ps_flow_expire(struct ps_flow_table *t, uint64_t now_us, uint32_t max)
 {
     uint32_t n = 0;
     for (int tc = 0; tc < PS_TC__COUNT; tc++) {
@@ -188,9 +218,10 @@ void ps_flow_expire(struct ps_flow_table *t, uint64_t now_us, uint32_t max)
                 break;
             flow_end(t, t->head[tc], PS_END_TIMEOUT);
             if (max && ++n >= max)
-                return;
+                return true;
         }
     }
+    return false;
 }
 
 void ps_flow_flush(struct ps_flow_table *t)
@@ -259,7 +290,13 @@ struct ps_flow *ps_flow_update(struct ps_flow_table *t, const struct ps_pkt *p, 
     uint64_t h64 = key_hash(t, &k);
     uint32_t h = (uint32_t)h64;
 
-    ps_flow_expire(t, p->ts_us, EXPIRE_PER_PACKET);
+    /* Timeouts count in seconds: looking for idle flows every 100 ms of
+     * capture time is enough, and again at once while a sweep had more. */
+    if (p->ts_us >= t->next_sweep_us) {
+        t->next_sweep_us = p->ts_us + 100000;
+        if (ps_flow_expire(t, p->ts_us, EXPIRE_PER_PACKET))
+            t->next_sweep_us = 0;
+    }
 
     uint32_t i = t->bucket[h & t->mask];
     while (i) {
@@ -268,16 +305,26 @@ struct ps_flow *ps_flow_update(struct ps_flow_table *t, const struct ps_pkt *p, 
             break;
         i = f->hnext;
     }
+    /* Idle past its timeout but not swept yet: it ended; this packet starts
+     * a new flow. */
+    if (i && t->f[i].last_us + t->timeout_us[t->f[i].tclass] <= p->ts_us) {
+        flow_end(t, i, PS_END_TIMEOUT);
+        i = 0;
+    }
 
     struct ps_flow *f;
     if (!i) {
-        if (!t->free_head && (!t->evict || !evict_oldest(t))) {
+        if (!t->free_head && t->fresh > t->capacity && (!t->evict || !evict_oldest(t))) {
             t->c->v[PS_C_DROP_FLOW_FULL]++;
             return NULL;
         }
-        i = t->free_head;
+        if (t->free_head) {
+            i = t->free_head;
+            t->free_head = t->f[i].hnext;
+        } else {
+            i = t->fresh++;
+        }
         f = &t->f[i];
-        t->free_head = f->hnext;
         memset(f, 0, sizeof(*f));
         f->key = k;
         f->hash = h;

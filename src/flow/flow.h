@@ -98,7 +98,9 @@ struct ps_flow_table {
     struct ps_flow *f;       /* capacity + 1 entries; index 0 is the nil flow */
     uint32_t *bucket;        /* nbucket heads */
     uint32_t mask;           /* nbucket - 1 */
-    uint32_t free_head;
+    uint32_t capacity;
+    uint32_t fresh;          /* next never-used slot (capacity + 1 when none) */
+    uint32_t free_head;      /* freed slots, threaded through hnext */
     uint32_t used;
     uint32_t head[PS_TC__COUNT];
     uint32_t tail[PS_TC__COUNT];
@@ -107,6 +109,7 @@ struct ps_flow_table {
     bool evict;
     uint64_t seed;
     uint64_t next_id;
+    uint64_t next_sweep_us;  /* capture time of the next idle sweep */
     struct ps_counters *c;
     struct ps_flow_sink sink;
 };
@@ -122,8 +125,9 @@ void ps_flow_table_free(struct ps_flow_table *t);
  * policy dropped it (counted in drop.flow.full). Packet path. */
 struct ps_flow *ps_flow_update(struct ps_flow_table *t, const struct ps_pkt *p, uint32_t sess);
 
-/* End flows idle at `now_us`, at most `max` of them (0 = no limit). */
-void ps_flow_expire(struct ps_flow_table *t, uint64_t now_us, uint32_t max);
+/* End flows idle at `now_us`, at most `max` of them (0 = no limit).
+ * Returns true when it stopped at `max` with idle flows left. */
+bool ps_flow_expire(struct ps_flow_table *t, uint64_t now_us, uint32_t max);
 
 /* End every flow with reason shutdown (end of input). */
 void ps_flow_flush(struct ps_flow_table *t);

@@ -15,6 +15,7 @@ int ps_session_table_init(struct ps_session_table *t, uint32_t capacity, uint64_
         return -1;
     t->cap = cap;
     t->used = 0;
+    t->last = 0;
     t->seed = seed;
     return 0;
 }
@@ -38,6 +39,14 @@ uint32_t ps_session_account(struct ps_session_table *t, struct ps_counters *c,
                             const struct ps_pkt *p)
 {
     const struct ps_mirror *m = &p->m;
+    /* Consecutive packets mostly come from one session: try it first. */
+    if (t->last && same_session(&t->s[t->last - 1].m, m)) {
+        struct ps_session *s = &t->s[t->last - 1];
+        s->pkts++;
+        s->bytes += p->wirelen;
+        s->truncated += p->truncated;
+        return t->last;
+    }
     uint64_t w[4];
     memcpy(w, m->src, 16);
     w[2] = ((uint64_t)m->encap << 56) | ((uint64_t)m->erspan_id << 32) | m->vni;
@@ -60,6 +69,7 @@ uint32_t ps_session_account(struct ps_session_table *t, struct ps_counters *c,
         s->pkts++;
         s->bytes += p->wirelen;
         s->truncated += p->truncated;
+        t->last = k + 1;
         return k + 1;
     }
     c->v[PS_C_MIRROR_SESSIONS_FULL]++;

@@ -23,6 +23,7 @@ struct ps_session_table {
     struct ps_session *s; /* capacity entries */
     uint32_t cap;         /* power of two */
     uint32_t used;
+    uint32_t last;        /* ref of the last session matched, 0 = none */
     uint64_t seed;
 };
 

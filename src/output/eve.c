@@ -32,8 +32,19 @@ const char *ps_proto_name(uint8_t proto, char out[8])
 
 const char *ps_addr_str(uint8_t ver, const uint8_t *a, char out[46])
 {
-    if (!inet_ntop(ver == 6 ? AF_INET6 : AF_INET, a, out, 46))
-        out[0] = 0;
+    if (ver == 6) {
+        if (!inet_ntop(AF_INET6, a, out, 46))
+            out[0] = 0;
+        return out;
+    }
+    /* Dotted quad by hand: glibc's inet_ntop goes through sprintf. */
+    size_t n = 0;
+    for (int i = 0; i < 4; i++) {
+        if (i)
+            out[n++] = '.';
+        n += ps_fmt_u64(out + n, a[i]);
+    }
+    out[n] = 0;
     return out;
 }
 

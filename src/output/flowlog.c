@@ -86,6 +86,35 @@ void ps_eni_map_free(struct ps_eni_map *m)
     m->n = 0;
 }
 
+/* One record line; every field is bounded, so 512 bytes always suffice. */
+struct line {
+    char b[512];
+    size_t n;
+};
+
+static void add(struct line *l, const char *s)
+{
+    size_t n = strlen(s);
+    if (n > sizeof(l->b) - l->n)
+        n = sizeof(l->b) - l->n;
+    memcpy(l->b + l->n, s, n);
+    l->n += n;
+}
+
+static void sep(struct line *l, const char *s)
+{
+    add(l, " ");
+    add(l, s);
+}
+
+static void sep_u(struct line *l, uint64_t v)
+{
+    char d[21];
+    d[ps_fmt_u64(d + 1, v) + 1] = 0;
+    d[0] = ' ';
+    add(l, d);
+}
+
 void ps_out_flow_interval(void *ctx, const struct ps_flow *f, int dir, const struct ps_flow_iv *iv)
 {
     struct ps_out *o = ctx;
@@ -95,8 +124,9 @@ void ps_out_flow_interval(void *ctx, const struct ps_flow *f, int dir, const str
     bool src_is_lo = f->init_is_lo == (dir == 0);
     const uint8_t *src = src_is_lo ? k->lo : k->hi;
     const uint8_t *dst = src_is_lo ? k->hi : k->lo;
-    unsigned sp = src_is_lo ? k->plo : k->phi;
-    unsigned dp = src_is_lo ? k->phi : k->plo;
+    bool ports = k->proto == 6 || k->proto == 17 || k->proto == 132;
+    unsigned sp = !ports ? 0 : src_is_lo ? k->plo : k->phi; /* ICMP keys are not ports */
+    unsigned dp = !ports ? 0 : src_is_lo ? k->phi : k->plo;
     char sa[46], da[46];
     ps_addr_str(k->ipver, src, sa);
     ps_addr_str(k->ipver, dst, da);
@@ -116,13 +146,33 @@ void ps_out_flow_interval(void *ctx, const struct ps_flow *f, int dir, const str
     }
     /* A reply was seen, so the traffic was accepted; otherwise unknown. */
     const char *action = f->pkts[0] && f->pkts[1] ? "ACCEPT" : "-";
-    char flags[4] = "-";
+    const char *type = k->ipver == 6 ? "IPv6" : "IPv4";
+
+    /* Fields in the order of the header line. */
+    struct line l = { { 0 }, 0 };
+    add(&l, "5 - ");
+    add(&l, eni ? eni : "-");
+    sep(&l, sa);
+    sep(&l, da);
+    sep_u(&l, sp);
+    sep_u(&l, dp);
+    sep_u(&l, k->proto);
+    sep_u(&l, iv->pkts);
+    sep_u(&l, iv->bytes);
+    sep_u(&l, iv->first_s);
+    sep_u(&l, iv->last_s);
+    sep(&l, action);
+    add(&l, " OK - - -");
     if (k->proto == 6)
-        snprintf(flags, sizeof(flags), "%u", iv->aws_flags);
-    fprintf(o->flowlog,
-            "5 - %s %s %s %u %u %u %u %llu %u %u %s OK - - - %s %s %s %s - - - - - - %s -\n",
-            eni ? eni : "-", sa, da, sp, dp, k->proto, iv->pkts, (unsigned long long)iv->bytes,
-            iv->first_s, iv->last_s, action, flags, k->ipver == 6 ? "IPv6" : "IPv4", sa, da,
-            fdir);
+        sep_u(&l, iv->aws_flags);
+    else
+        add(&l, " -");
+    sep(&l, type);
+    sep(&l, sa);
+    sep(&l, da);
+    add(&l, " - - - - - -");
+    sep(&l, fdir);
+    add(&l, " -\n");
+    fwrite(l.b, 1, l.n, o->flowlog);
     o->flowlog_records++;
 }

@@ -128,6 +128,14 @@ static void put_escaped(struct ps_json *j, const uint8_t *s, size_t n)
 {
     if (j->overflow)
         return;
+    /* Fast path: printable ASCII without quote or backslash is copied. */
+    size_t i = 0;
+    while (i < n && s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' && s[i] != '\\')
+        i++;
+    if (i == n) {
+        put(j, (const char *)s, n);
+        return;
+    }
     size_t w = ps_json_escape(j->buf + j->len, j->cap - j->len, s, n);
     if (w == (size_t)-1)
         j->overflow = true;
@@ -142,8 +150,9 @@ static void key(struct ps_json *j, const char *k)
     if (j->depth > 0)
         j->need_comma[j->depth - 1] = true;
     if (k) {
+        /* Keys are literals of this program: ASCII, nothing to escape. */
         putc1(j, '"');
-        put_escaped(j, (const uint8_t *)k, strlen(k));
+        put(j, k, strlen(k));
         put(j, "\":", 2);
     }
 }
@@ -199,12 +208,25 @@ void ps_json_str(struct ps_json *j, const char *k, const char *s)
     ps_json_strn(j, k, (const uint8_t *)s, strlen(s));
 }
 
+size_t ps_fmt_u64(char out[20], uint64_t v)
+{
+    char tmp[20];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    return n;
+}
+
 void ps_json_u64(struct ps_json *j, const char *k, uint64_t v)
 {
-    char tmp[24];
-    int n = snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)v);
+    char tmp[20];
+    size_t n = ps_fmt_u64(tmp, v);
     key(j, k);
-    put(j, tmp, (size_t)n);
+    put(j, tmp, n);
 }
 
 void ps_json_i64(struct ps_json *j, const char *k, int64_t v)
@@ -237,12 +259,27 @@ void ps_json_bool(struct ps_json *j, const char *k, bool v)
 
 void ps_json_time(char out[32], uint64_t ts_us)
 {
-    time_t s = (time_t)(ts_us / 1000000);
-    struct tm tm;
-    gmtime_r(&s, &tm);
-    char tmp[96]; /* the compiler cannot prove the fields' ranges */
-    snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%06u+0000", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-             (unsigned)(ts_us % 1000000));
-    snprintf(out, 32, "%.31s", tmp);
+    /* The date and time of day change once a second: format them once. */
+    static _Thread_local uint64_t cached_s = UINT64_MAX;
+    static _Thread_local char cached[20];
+    uint64_t sec = ts_us / 1000000;
+    if (sec != cached_s) {
+        time_t t = (time_t)sec;
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        char tmp[96]; /* the compiler cannot prove the fields' ranges */
+        snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        memcpy(cached, tmp, 19);
+        cached[19] = 0;
+        cached_s = sec;
+    }
+    memcpy(out, cached, 19);
+    out[19] = '.';
+    uint32_t us = (uint32_t)(ts_us % 1000000);
+    for (int i = 25; i >= 20; i--) {
+        out[i] = (char)('0' + us % 10);
+        us /= 10;
+    }
+    memcpy(out + 26, "+0000", 6);
 }

@@ -26,7 +26,8 @@ struct ps_json {
 void ps_json_init(struct ps_json *j, char *buf, size_t cap);
 void ps_json_reset(struct ps_json *j);
 
-/* `key` is NULL for array elements and for the outermost object. */
+/* `key` is NULL for array elements and for the outermost object; keys are
+ * the program's own ASCII literals and are written without escaping. */
 void ps_json_obj_begin(struct ps_json *j, const char *key);
 void ps_json_obj_end(struct ps_json *j);
 void ps_json_arr_begin(struct ps_json *j, const char *key);
@@ -41,6 +42,9 @@ void ps_json_double(struct ps_json *j, const char *key, double v);
 /* Escape `n` bytes of `s` into `out` (without quotes); returns the length
  * written or (size_t)-1 when it does not fit in `cap`. */
 size_t ps_json_escape(char *out, size_t cap, const uint8_t *s, size_t n);
+
+/* Decimal digits of v into out (no NUL); returns how many. */
+size_t ps_fmt_u64(char out[20], uint64_t v);
 
 /* "YYYY-MM-DDTHH:MM:SS.uuuuuu+0000" (UTC) into out[32]. */
 void ps_json_time(char out[32], uint64_t ts_us);

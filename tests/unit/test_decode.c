@@ -243,6 +243,8 @@ static void test_erspan(void)
     CHECK(P.m.has_erspan_id);
     CHECK_EQ(P.m.erspan_id, 5);
     CHECK_EQ(P.proto, 1);
+    CHECK_EQ(P.nvlan, 1); /* the VLAN field (23), stripped from the frame */
+    CHECK_EQ(P.vlan[0], 23);
     uint8_t b[sizeof(erspan2)];
     memcpy(b, erspan2, sizeof(b));
     b[28] = 0x30; /* version 3 under 0x88be */

@@ -142,6 +142,26 @@ void test_flow(void)
     CHECK_EQ(intervals, 3);
     ps_flow_table_free(&t);
 
+    /* ICMP: an echo request and its reply are one flow; an unreachable
+     * between the same hosts is another. */
+    cfg.capacity = 8;
+    CHECK_EQ(ps_flow_table_init(&t, &cfg, 1, &C, sink), 0);
+    p = pkt(1, 0, 2, 0, 1, 0, 4000);
+    p.icmp_type = 8;
+    f = ps_flow_update(&t, &p, 0);
+    p = pkt(2, 0, 1, 0, 1, 0, 4000);
+    p.icmp_type = 0;
+    g = ps_flow_update(&t, &p, 0);
+    CHECK(f == g);
+    CHECK_EQ(f->pkts[1], 1);
+    p = pkt(2, 0, 1, 0, 1, 0, 4000);
+    p.icmp_type = 3;
+    p.icmp_code = 3;
+    g = ps_flow_update(&t, &p, 0);
+    CHECK(f != g);
+    CHECK_EQ(t.used, 2);
+    ps_flow_table_free(&t);
+
     /* VPC Flow Logs tcp-flags: ACK and PSH alone are not logged. */
     CHECK_EQ(ps_aws_tcp_flags(0x18), 0);
     CHECK_EQ(ps_aws_tcp_flags(0x12), 18);
