@@ -31,7 +31,8 @@ static const char usage_main[] =
     "\n"
     "Run 'periscope read --help' for the options of read.\n"
     "  -h, --help       this help\n"
-    "  -V, --version    print the version\n";
+    "  -V, --version    print the version\n"
+    "  --list-counters  print every counter: name, kind (count, drop, anomaly), meaning\n";
 
 static const char usage_read[] =
     "usage: periscope read [OPTIONS] FILE...\n"
@@ -541,6 +542,13 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
         printf("periscope %s (%s)\n", PS_VERSION, pcap_lib_version());
+        return 0;
+    }
+    if (strcmp(cmd, "--list-counters") == 0) {
+        static const char *kinds[] = { "count", "drop", "anomaly" };
+        for (int i = 0; i < PS_C__COUNT; i++)
+            printf("%s\t%s\t%s\n", ps_counter_table[i].name, kinds[ps_counter_table[i].kind],
+                   ps_counter_table[i].desc);
         return 0;
     }
     if (strcmp(cmd, "read") == 0)

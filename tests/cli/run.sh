@@ -94,7 +94,17 @@ stats_interval() {
         tests/pcaps/real-plain.pcap && [ "$(grep -c '"event_type":"stats"' "$tmp/a")" -eq 2 ]
 }
 
+docs_name_every_counter() {
+    # docs/events.md must name every counter the program has.
+    local missing=0
+    while IFS=$'\t' read -r name kind desc; do
+        grep -qF "\`$name\`" docs/events.md || { echo "not in docs/events.md: $name"; missing=1; }
+    done < <("$bin" --list-counters)
+    [ $missing -eq 0 ]
+}
+
 t help-is-true help_is_true
+t docs-name-every-counter docs_name_every_counter
 t missing-file missing_file
 t not-a-capture not_a_capture
 t bad-usage bad_usage
