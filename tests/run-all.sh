@@ -42,6 +42,7 @@ suite golden tests/golden/run.sh "$san"
 suite cli tests/cli/run.sh "$san"
 suite e2e tests/e2e/kernel-vxlan.sh "$san"
 suite valgrind tests/lib/valgrind.sh build/periscope
+suite hostile tests/lib/hostile.sh "$san"
 suite corpus tests/corpus/run.sh "$san"
 suite fuzz tools/fuzz.sh "${FUZZ_SECONDS:-15}"
 
