@@ -11,7 +11,7 @@ out=build-fuzz
 mkdir -p "$out"
 CC=${FUZZ_CC:-clang}
 flags="-std=c11 -D_GNU_SOURCE -g -O1 -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
-src="$(ls src/core/*.c src/decode/*.c src/flow/*.c src/output/*.c) src/cli/pipeline.c"
+src="$(ls src/core/*.c src/decode/*.c src/flow/*.c src/output/*.c src/source/*.c) src/cli/pipeline.c"
 if ! echo 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n){(void)d;(void)n;return 0;}' |
         $CC -fsanitize=fuzzer -x c - -o "$out/probe" 2>/dev/null; then
     echo "SKIP fuzz: $CC with libFuzzer not available (apt-get install clang libclang-rt-14-dev)"
@@ -25,8 +25,12 @@ for h in tests/fuzz/fuzz_*.c; do
     fi
     corpus="$out/corpus-$name"
     mkdir -p "$corpus" "tests/fuzz/regress/$name"
-    if [ "$name" = fuzz_decode ] && [ -z "$(ls -A "$corpus")" ]; then
-        python3 tests/fuzz/seeds.py "$corpus" tests/pcaps/*.pcap >/dev/null
+    if [ -z "$(ls -A "$corpus")" ]; then
+        case $name in
+        fuzz_decode) python3 tests/fuzz/seeds.py "$corpus" tests/pcaps/*.pcap >/dev/null ;;
+        fuzz_pcap_file) cp tests/pcaps/*.pcap tests/pcaps/*.pcapng "$corpus"/ ;;
+        fuzz_jparse) cp tests/golden/sessions.json "$corpus"/golden.json; cp examples/sessions.json "$corpus"/example.json ;;
+        esac
     fi
     # Replay the regression inputs first: each must pass.
     if [ -n "$(ls -A "tests/fuzz/regress/$name")" ] &&

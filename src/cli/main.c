@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli/pipeline.h"
+#include "source/pcap_file.h"
 
 #ifndef PS_VERSION
 #define PS_VERSION "0.1.0"
@@ -179,50 +180,31 @@ static void progress_draw(struct progress *pr, uint64_t pos, uint64_t pkts, bool
 static int read_file(struct ps_pipeline *w, const char *path, const struct read_opts *o,
                      struct progress *pr)
 {
-    char errbuf[PCAP_ERRBUF_SIZE];
-    pcap_t *pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO,
-                                                         errbuf);
-    if (!pc) {
-        fprintf(stderr, "periscope: %s: %s\n", path, errbuf);
+    struct ps_reader rd;
+    if (ps_reader_open(&rd, path, o->filter) != 0) {
+        fprintf(stderr, "periscope: %s\n", rd.err);
+        ps_reader_close(&rd);
         return -1;
     }
-    int dlt = pcap_datalink(pc);
+    int dlt = rd.dlt;
     if (!ps_decode_dlt_supported(dlt))
         fprintf(stderr, "periscope: %s: link type %s (%d) is not supported; its packets are "
                         "counted as drop.linktype\n",
                 path, pcap_datalink_val_to_name(dlt) ? pcap_datalink_val_to_name(dlt) : "?",
                 dlt);
-    if (o->filter) {
-        struct bpf_program prog;
-        if (pcap_compile(pc, &prog, o->filter, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
-            pcap_setfilter(pc, &prog) < 0) {
-            fprintf(stderr, "periscope: %s: filter '%s': %s\n", path, o->filter,
-                    pcap_geterr(pc));
-            pcap_close(pc);
-            return -1;
-        }
-        pcap_freecode(&prog);
-    }
-    FILE *fp = pcap_file(pc);
-    struct pcap_pkthdr *h;
-    const u_char *data;
+    struct ps_rec rec;
+    const uint8_t *data;
     int rc;
     uint64_t n = 0;
-    while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
-        uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000 + (uint64_t)h->ts.tv_usec;
-        ps_pipeline_packet(w, dlt, data, h->caplen, h->len, ts);
+    while ((rc = ps_reader_next(&rd, &rec, &data)) == 1) {
+        ps_pipeline_packet(w, dlt, data, rec.caplen, rec.len, rec.ts_us);
         if (pr->on && (++n & 0x3fff) == 0)
-            progress_draw(pr, fp ? (uint64_t)ftello(fp) : 0, w->c.v[PS_C_PKTS_RECEIVED], false);
+            progress_draw(pr, ps_reader_pos(&rd), w->c.v[PS_C_PKTS_RECEIVED], false);
     }
-    if (rc == PCAP_ERROR)
-        fprintf(stderr, "periscope: %s: warning: %s (packets before it were processed)\n",
-                path, pcap_geterr(pc));
-    if (fp) {
-        struct stat st;
-        if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode))
-            pr->done += (uint64_t)st.st_size;
-    }
-    pcap_close(pc);
+    if (rc < 0)
+        fprintf(stderr, "periscope: warning: %s (packets before it were processed)\n", rd.err);
+    pr->done += ps_reader_pos(&rd);
+    ps_reader_close(&rd);
     return 0;
 }
 

@@ -103,7 +103,35 @@ docs_name_every_counter() {
     [ $missing -eq 0 ]
 }
 
+file_layouts() {
+    # Big-endian and nanosecond files give the same output as the original;
+    # damaged files keep the packets before the damage, warn once, exit 0.
+    python3 tests/lib/pcap_variants.py tests/pcaps/vxlan.pcap "$tmp/v" &&
+        "$bin" read --deterministic -q --eve "$tmp/ref" tests/pcaps/vxlan.pcap || return 1
+    for v in be nsec be-nsec; do
+        "$bin" read --deterministic -q --eve "$tmp/out" "$tmp/v/$v.pcap" &&
+            cmp -s "$tmp/ref" "$tmp/out" || { echo "$v differs"; return 1; }
+    done
+    for v in cut-header cut-body bad-caplen; do
+        "$bin" read -q --eve "$tmp/out" "$tmp/v/$v.pcap" 2>"$tmp/e" || { echo "$v: exit $?"; return 1; }
+        grep -q "warning: .*$v.pcap" "$tmp/e" || { echo "$v: no warning"; return 1; }
+    done
+    python3 -c '
+import json,sys
+s=[json.loads(l) for l in open(sys.argv[1])][-1]["stats"]
+assert s["pkts"]["received"]==1, s["pkts"]' "$tmp/out"
+}
+bpf_on_both_readers() {
+    # The filter applies the same whether we or libpcap read the file (pcapng).
+    "$bin" read -q -f 'udp[8:2] = 0x0800' --eve "$tmp/a" tests/pcaps/vxlan.pcap &&
+        "$bin" read -q -f 'udp[8:2] = 0x0800' --eve "$tmp/b" tests/pcaps/ng-vxlan.pcapng &&
+        [ "$(flows "$tmp/a")" -eq 3 ] && [ "$(flows "$tmp/b")" -eq 3 ] &&
+        "$bin" read -q -f 'tcp' --eve "$tmp/a" tests/pcaps/vxlan.pcap && [ "$(flows "$tmp/a")" -eq 0 ]
+}
+
 t help-is-true help_is_true
+t file-layouts file_layouts
+t bpf-on-both-readers bpf_on_both_readers
 t docs-name-every-counter docs_name_every_counter
 t missing-file missing_file
 t not-a-capture not_a_capture
