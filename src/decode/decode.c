@@ -193,24 +193,21 @@ uint64_t ps_csum_add(uint64_t sum, const uint8_t *b, size_t len)
 #if defined(__SSE2__)
     /* Four 32-bit lanes widened into 64-bit lanes: 16 bytes in five
      * instructions. Lane sums cannot overflow below 2^32 blocks. */
-    if (len >= 64) {
+    if (len >= 32) {
         const __m128i zero = _mm_setzero_si128();
         __m128i a0 = zero, a1 = zero;
-        while (len >= 32) {
-            __m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)b);
-            __m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(b + 16));
-            a0 = _mm_add_epi64(a0, _mm_unpacklo_epi32(v0, zero));
-            a1 = _mm_add_epi64(a1, _mm_unpackhi_epi32(v0, zero));
-            a0 = _mm_add_epi64(a0, _mm_unpacklo_epi32(v1, zero));
-            a1 = _mm_add_epi64(a1, _mm_unpackhi_epi32(v1, zero));
-            b += 32;
-            len -= 32;
+        while (len >= 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)b);
+            a0 = _mm_add_epi64(a0, _mm_unpacklo_epi32(v, zero));
+            a1 = _mm_add_epi64(a1, _mm_unpackhi_epi32(v, zero));
+            b += 16;
+            len -= 16;
         }
-        uint64_t lanes[4];
+        a0 = _mm_add_epi64(a0, a1);
+        uint64_t lanes[2];
         _mm_storeu_si128((__m128i *)(void *)lanes, a0);
-        _mm_storeu_si128((__m128i *)(void *)(lanes + 2), a1);
-        for (int i = 0; i < 4; i++)
-            s += (lanes[i] & 0xffffffffULL) + (lanes[i] >> 32);
+        s += (lanes[0] & 0xffffffffULL) + (lanes[0] >> 32) + (lanes[1] & 0xffffffffULL) +
+             (lanes[1] >> 32);
     }
 #endif
     while (len >= 8) {

@@ -2,10 +2,11 @@
 /* Flow table. See flow.h for the model.
  *
  * Every flow sits on exactly one LRU list, the one of its timeout class,
- * ordered by last packet time (for packets in time order; a late packet
- * only delays its flow's expiry). So the head of each list is the next flow
- * of that class to time out, and the oldest idle flow overall is the head
- * with the smallest last_us: both found in PS_TC__COUNT steps. */
+ * ordered by lru_us, the last packet time when it was placed there. A packet
+ * only updates last_us; a head whose last_us moved on is re-appended when a
+ * sweep or an eviction looks at it (settle_head). So after settling, the
+ * head of each list is the next flow of that class to time out, and the
+ * oldest idle flow overall is the settled head with the smallest last_us. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -164,6 +165,7 @@ static void lru_append(struct ps_flow_table *t, uint32_t i)
 {
     struct ps_flow *f = &t->f[i];
     uint8_t tc = f->tclass;
+    f->lru_us = f->last_us;
     f->next = 0;
     f->prev = t->tail[tc];
     if (t->tail[tc])
@@ -208,14 +210,34 @@ static void flow_end(struct ps_flow_table *t, uint32_t i, enum ps_flow_end why)
     t->used--;
 }
 
+/* Bring the head of list tc up to date: a head touched since it was placed
+ * (last_us > lru_us) goes to the tail. At most `budget` moves; afterwards
+ * the head has the smallest last_us of its list, because every flow behind
+ * it was placed later and last_us >= lru_us. */
+static void settle_head(struct ps_flow_table *t, int tc, uint32_t budget)
+{
+    while (budget-- && t->head[tc]) {
+        uint32_t h = t->head[tc];
+        struct ps_flow *f = &t->f[h];
+        if (f->last_us == f->lru_us || f->next == 0)
+            return;
+        lru_unlink(t, h);
+        lru_append(t, h);
+    }
+}
+
 bool ps_flow_expire(struct ps_flow_table *t, uint64_t now_us, uint32_t max)
 {
     uint32_t n = 0;
     for (int tc = 0; tc < PS_TC__COUNT; tc++) {
         while (t->head[tc]) {
             struct ps_flow *f = &t->f[t->head[tc]];
-            if (f->last_us + t->timeout_us[tc] > now_us)
-                break;
+            if (f->last_us + t->timeout_us[tc] > now_us) {
+                if (f->last_us == f->lru_us || f->next == 0)
+                    break; /* truly the least recent: nothing here is idle */
+                settle_head(t, tc, 1);
+                continue;
+            }
             flow_end(t, t->head[tc], PS_END_TIMEOUT);
             if (max && ++n >= max)
                 return true;
@@ -236,6 +258,7 @@ static uint32_t evict_oldest(struct ps_flow_table *t)
 {
     uint32_t best = 0;
     for (int tc = 0; tc < PS_TC__COUNT; tc++) {
+        settle_head(t, tc, 64); /* bounded: a close enough choice under a flood */
         uint32_t h = t->head[tc];
         if (h && (!best || t->f[h].last_us < t->f[best].last_us))
             best = h;
@@ -344,6 +367,7 @@ struct ps_flow *ps_flow_update(struct ps_flow_table *t, const struct ps_pkt *p, 
         t->bucket[h & t->mask] = i;
         t->used++;
         t->c->v[PS_C_FLOW_CREATED]++;
+        f->last_us = p->ts_us;
         lru_append(t, i);
     } else {
         f = &t->f[i];
@@ -373,15 +397,15 @@ struct ps_flow *ps_flow_update(struct ps_flow_table *t, const struct ps_pkt *p, 
     if (p->ts_us > f->last_us)
         f->last_us = p->ts_us;
 
-    uint8_t tc = f->tclass;
-    if (tc <= PS_TC_TCP_CLOSED) {
+    /* The LRU position is brought up to date lazily (settle_head): a packet
+     * touches only its own flow, unless the flow changes timeout class. */
+    if (f->tclass <= PS_TC_TCP_CLOSED) {
         uint8_t n = tcp_class(f);
-        if (n > tc)
-            tc = n;
+        if (n > f->tclass) {
+            lru_unlink(t, i);
+            f->tclass = n;
+            lru_append(t, i);
+        }
     }
-    /* Move to the tail of its (possibly new) class list. */
-    lru_unlink(t, i);
-    f->tclass = tc;
-    lru_append(t, i);
     return f;
 }

@@ -69,6 +69,7 @@ struct ps_flow {
     uint64_t id;
     uint64_t first_us;
     uint64_t last_us;
+    uint64_t lru_us;      /* last_us when placed on its LRU list */
     uint64_t pkts[2];
     uint64_t bytes[2];    /* IP bytes as the headers state them */
     uint64_t trunc_pkts;

@@ -69,29 +69,38 @@ void ps_out_mirror(struct ps_out *o, const struct ps_mirror *m, const struct ps_
     struct ps_json *j = &o->j;
     char a[46], h[17];
     ps_json_obj_begin(j, "mirror");
-    ps_json_str(j, "encap", ps_encap_name(m->encap));
+    ps_json_ascii(j, "encap", ps_encap_name(m->encap));
     if (m->encap != PS_ENCAP_NONE) {
         if (m->has_vni)
             ps_json_u64(j, "vni", m->vni);
         if (m->has_erspan_id)
             ps_json_u64(j, "erspan_id", m->erspan_id);
         if (m->outer_ver) {
-            ps_json_str(j, "source", ps_addr_str(m->outer_ver, m->src, a));
-            ps_json_str(j, "dest", ps_addr_str(m->outer_ver, m->dst, a));
+            /* Most flows come through one session: format its addresses once. */
+            if (o->mc_ver != m->outer_ver || memcmp(o->mc_src, m->src, 16) != 0 ||
+                memcmp(o->mc_dst, m->dst, 16) != 0) {
+                o->mc_ver = m->outer_ver;
+                memcpy(o->mc_src, m->src, 16);
+                memcpy(o->mc_dst, m->dst, 16);
+                ps_addr_str(m->outer_ver, m->src, o->mc_src_s);
+                ps_addr_str(m->outer_ver, m->dst, o->mc_dst_s);
+            }
+            ps_json_ascii(j, "source", o->mc_src_s);
+            ps_json_ascii(j, "dest", o->mc_dst_s);
         }
         if (m->has_gwlb) {
             hex64(h, m->gwlb_endpoint);
-            ps_json_str(j, "gwlb_endpoint", h);
+            ps_json_ascii(j, "gwlb_endpoint", h);
             hex64(h, m->gwlb_attachment);
-            ps_json_str(j, "gwlb_attachment", h);
+            ps_json_ascii(j, "gwlb_attachment", h);
             if (f && f->has_cookie) {
                 snprintf(h, sizeof(h), "%08" PRIx32, f->flow_cookie);
-                ps_json_str(j, "flow_cookie", h);
+                ps_json_ascii(j, "flow_cookie", h);
             }
         }
         if (reply && reply->m.outer_ver &&
             (memcmp(reply->m.src, m->src, 16) != 0 || reply->m.vni != m->vni))
-            ps_json_str(j, "reply_source", ps_addr_str(reply->m.outer_ver, reply->m.src, a));
+            ps_json_ascii(j, "reply_source", ps_addr_str(reply->m.outer_ver, reply->m.src, a));
     }
     ps_json_obj_end(j);
 }
@@ -134,9 +143,9 @@ void ps_out_flow_end(void *ctx, const struct ps_flow *f, enum ps_flow_end why)
     ps_json_reset(j);
     ps_json_obj_begin(j, NULL);
     ps_json_time(ts, f->last_us);
-    ps_json_str(j, "timestamp", ts);
+    ps_json_ascii(j, "timestamp", ts);
     ps_json_u64(j, "flow_id", f->id);
-    ps_json_str(j, "event_type", "flow");
+    ps_json_ascii(j, "event_type", "flow");
     if (k->nvlan) {
         ps_json_arr_begin(j, "vlan");
         for (int i = 0; i < k->nvlan; i++)
@@ -144,13 +153,13 @@ void ps_out_flow_end(void *ctx, const struct ps_flow *f, enum ps_flow_end why)
         ps_json_arr_end(j);
     }
     bool ports = k->proto == 6 || k->proto == 17 || k->proto == 132;
-    ps_json_str(j, "src_ip", ps_addr_str(k->ipver, src, a));
+    ps_json_ascii(j, "src_ip", ps_addr_str(k->ipver, src, a));
     if (ports)
         ps_json_u64(j, "src_port", sp);
-    ps_json_str(j, "dest_ip", ps_addr_str(k->ipver, dst, a));
+    ps_json_ascii(j, "dest_ip", ps_addr_str(k->ipver, dst, a));
     if (ports)
         ps_json_u64(j, "dest_port", dp);
-    ps_json_str(j, "proto", ps_proto_name(k->proto, pn));
+    ps_json_ascii(j, "proto", ps_proto_name(k->proto, pn));
     if (k->proto == 1 || k->proto == 58) {
         ps_json_u64(j, "icmp_type", f->icmp_type);
         ps_json_u64(j, "icmp_code", f->icmp_code);
@@ -174,12 +183,12 @@ void ps_out_flow_end(void *ctx, const struct ps_flow *f, enum ps_flow_end why)
     ps_json_u64(j, "bytes_toserver", f->bytes[0]);
     ps_json_u64(j, "bytes_toclient", f->bytes[1]);
     ps_json_time(ts, f->first_us);
-    ps_json_str(j, "start", ts);
+    ps_json_ascii(j, "start", ts);
     ps_json_time(ts, f->last_us);
-    ps_json_str(j, "end", ts);
+    ps_json_ascii(j, "end", ts);
     ps_json_u64(j, "age", (f->last_us - f->first_us) / 1000000);
-    ps_json_str(j, "state", state_name(f));
-    ps_json_str(j, "reason", ps_flow_end_name(why));
+    ps_json_ascii(j, "state", state_name(f));
+    ps_json_ascii(j, "reason", ps_flow_end_name(why));
     ps_json_bool(j, "alerted", false);
     ps_json_u64(j, "pkts_truncated", f->trunc_pkts);
     ps_json_obj_end(j);
@@ -188,11 +197,11 @@ void ps_out_flow_end(void *ctx, const struct ps_flow *f, enum ps_flow_end why)
         uint8_t all = f->flags[0] | f->flags[1];
         ps_json_obj_begin(j, "tcp");
         tcp_flags_hex(fl, all);
-        ps_json_str(j, "tcp_flags", fl);
+        ps_json_ascii(j, "tcp_flags", fl);
         tcp_flags_hex(fl, f->flags[0]);
-        ps_json_str(j, "tcp_flags_ts", fl);
+        ps_json_ascii(j, "tcp_flags_ts", fl);
         tcp_flags_hex(fl, f->flags[1]);
-        ps_json_str(j, "tcp_flags_tc", fl);
+        ps_json_ascii(j, "tcp_flags_tc", fl);
         static const struct {
             uint8_t bit;
             const char *name;
@@ -219,8 +228,8 @@ void ps_out_stats(struct ps_out *o, uint64_t ts_us, const struct ps_counters *c,
     ps_json_reset(j);
     ps_json_obj_begin(j, NULL);
     ps_json_time(ts, ts_us);
-    ps_json_str(j, "timestamp", ts);
-    ps_json_str(j, "event_type", "stats");
+    ps_json_ascii(j, "timestamp", ts);
+    ps_json_ascii(j, "event_type", "stats");
     ps_json_obj_begin(j, "stats");
 
     /* Groups by the first component of the dotted name, in table order. */

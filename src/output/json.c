@@ -2,7 +2,6 @@
 /* spec: RFC 8259 (JSON), RFC 3629 s4 (UTF-8 byte sequences) */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "output/json.h"
 
@@ -19,21 +18,6 @@ void ps_json_reset(struct ps_json *j)
     j->overflow = false;
     j->depth = 0;
     j->need_comma[0] = false;
-}
-
-static void put(struct ps_json *j, const char *s, size_t n)
-{
-    if (j->overflow || j->cap - j->len < n) {
-        j->overflow = true;
-        return;
-    }
-    memcpy(j->buf + j->len, s, n);
-    j->len += n;
-}
-
-static void putc1(struct ps_json *j, char c)
-{
-    put(j, &c, 1);
 }
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
@@ -124,16 +108,22 @@ size_t ps_json_escape(char *out, size_t cap, const uint8_t *s, size_t n)
     return o;
 }
 
+/* Bytes copied as they are: printable ASCII other than '"' and '\\'. */
+static inline bool plain(uint8_t c)
+{
+    return (uint8_t)(c - 0x20) < 0x5f && c != '"' && c != '\\';
+}
+
 static void put_escaped(struct ps_json *j, const uint8_t *s, size_t n)
 {
     if (j->overflow)
         return;
     /* Fast path: printable ASCII without quote or backslash is copied. */
     size_t i = 0;
-    while (i < n && s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' && s[i] != '\\')
+    while (i < n && plain(s[i]))
         i++;
     if (i == n) {
-        put(j, (const char *)s, n);
+        ps_json__put(j, (const char *)s, n);
         return;
     }
     size_t w = ps_json_escape(j->buf + j->len, j->cap - j->len, s, n);
@@ -143,143 +133,113 @@ static void put_escaped(struct ps_json *j, const uint8_t *s, size_t n)
         j->len += w;
 }
 
-static void key(struct ps_json *j, const char *k)
-{
-    if (j->depth > 0 && j->need_comma[j->depth - 1])
-        putc1(j, ',');
-    if (j->depth > 0)
-        j->need_comma[j->depth - 1] = true;
-    if (k) {
-        /* Keys are literals of this program: ASCII, nothing to escape. */
-        putc1(j, '"');
-        put(j, k, strlen(k));
-        put(j, "\":", 2);
-    }
-}
-
-static void jopen(struct ps_json *j, const char *k, char c)
-{
-    key(j, k);
-    putc1(j, c);
-    if (j->depth >= PS_JSON_MAX_DEPTH) {
-        j->overflow = true;
-        return;
-    }
-    j->need_comma[j->depth++] = false;
-}
-
-static void jclose(struct ps_json *j, char c)
-{
-    putc1(j, c);
-    if (j->depth > 0)
-        j->depth--;
-}
-
-void ps_json_obj_begin(struct ps_json *j, const char *k)
-{
-    jopen(j, k, '{');
-}
-
-void ps_json_obj_end(struct ps_json *j)
-{
-    jclose(j, '}');
-}
-
-void ps_json_arr_begin(struct ps_json *j, const char *k)
-{
-    jopen(j, k, '[');
-}
-
-void ps_json_arr_end(struct ps_json *j)
-{
-    jclose(j, ']');
-}
-
 void ps_json_strn(struct ps_json *j, const char *k, const uint8_t *s, size_t n)
 {
-    key(j, k);
-    putc1(j, '"');
+    ps_json__key(j, k);
+    ps_json__put(j, "\"", 1);
     put_escaped(j, s, n);
-    putc1(j, '"');
-}
-
-void ps_json_str(struct ps_json *j, const char *k, const char *s)
-{
-    ps_json_strn(j, k, (const uint8_t *)s, strlen(s));
+    ps_json__put(j, "\"", 1);
 }
 
 size_t ps_fmt_u64(char out[20], uint64_t v)
 {
+    static const char pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                   "25262728293031323334353637383940414243444546474849"
+                                   "50515253545556575859606162636465666768697071727374"
+                                   "75767778798081828384858687888990919293949596979899";
     char tmp[20];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (size_t i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
-    return n;
-}
-
-void ps_json_u64(struct ps_json *j, const char *k, uint64_t v)
-{
-    char tmp[20];
-    size_t n = ps_fmt_u64(tmp, v);
-    key(j, k);
-    put(j, tmp, n);
+    size_t n = 20;
+    while (v >= 100) {
+        unsigned d = (unsigned)(v % 100) * 2;
+        v /= 100;
+        tmp[--n] = pairs[d + 1];
+        tmp[--n] = pairs[d];
+    }
+    if (v >= 10) {
+        unsigned d = (unsigned)v * 2;
+        tmp[--n] = pairs[d + 1];
+        tmp[--n] = pairs[d];
+    } else {
+        tmp[--n] = (char)('0' + v);
+    }
+    memcpy(out, tmp + n, 20 - n);
+    return 20 - n;
 }
 
 void ps_json_i64(struct ps_json *j, const char *k, int64_t v)
 {
     char tmp[24];
     int n = snprintf(tmp, sizeof(tmp), "%lld", (long long)v);
-    key(j, k);
-    put(j, tmp, (size_t)n);
+    ps_json__key(j, k);
+    ps_json__put(j, tmp, (size_t)n);
 }
 
 void ps_json_double(struct ps_json *j, const char *k, double v)
 {
     char tmp[32];
     int n = snprintf(tmp, sizeof(tmp), "%.6f", v);
-    key(j, k);
+    ps_json__key(j, k);
     if (n <= 0 || (size_t)n >= sizeof(tmp) || v != v) /* NaN is not JSON */
-        put(j, "0", 1);
+        ps_json__put(j, "0", 1);
     else
-        put(j, tmp, (size_t)n);
+        ps_json__put(j, tmp, (size_t)n);
 }
 
-void ps_json_bool(struct ps_json *j, const char *k, bool v)
+static void two(char *o, unsigned v)
 {
-    key(j, k);
-    if (v)
-        put(j, "true", 4);
-    else
-        put(j, "false", 5);
+    o[0] = (char)('0' + v / 10);
+    o[1] = (char)('0' + v % 10);
+}
+
+/* "YYYY-MM-DD" of a day since 1970-01-01 into out[10]: civil date by the era
+ * arithmetic of H. Hinnant's "chrono-compatible low-level date algorithms"
+ * (proleptic Gregorian calendar). */
+static void civil_date(char out[10], uint64_t days)
+{
+    uint64_t z = days + 719468;
+    uint64_t era = z / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    uint64_t y = yoe + era * 400;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    unsigned d = doy - (153 * mp + 2) / 5 + 1;
+    unsigned m = mp < 10 ? mp + 3 : mp - 9;
+    if (m <= 2)
+        y++;
+    if (y > 9999)
+        y = 9999; /* four digits; not a date any capture carries */
+    two(out, (unsigned)(y / 100));
+    two(out + 2, (unsigned)(y % 100));
+    out[4] = '-';
+    two(out + 5, m);
+    out[7] = '-';
+    two(out + 8, d);
 }
 
 void ps_json_time(char out[32], uint64_t ts_us)
 {
-    /* The date and time of day change once a second: format them once. */
-    static _Thread_local uint64_t cached_s = UINT64_MAX;
-    static _Thread_local char cached[20];
+    /* No gmtime_r or snprintf per record; the date part is cached per day. */
+    static _Thread_local uint64_t cached_day = UINT64_MAX;
+    static _Thread_local char cached[10];
     uint64_t sec = ts_us / 1000000;
-    if (sec != cached_s) {
-        time_t t = (time_t)sec;
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        char tmp[96]; /* the compiler cannot prove the fields' ranges */
-        snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
-                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-        memcpy(cached, tmp, 19);
-        cached[19] = 0;
-        cached_s = sec;
+    uint64_t days = sec / 86400;
+    unsigned rem = (unsigned)(sec - days * 86400);
+    if (days != cached_day) {
+        civil_date(cached, days);
+        cached_day = days;
     }
-    memcpy(out, cached, 19);
+    memcpy(out, cached, 10);
+    out[10] = 'T';
+    two(out + 11, rem / 3600);
+    out[13] = ':';
+    two(out + 14, rem / 60 % 60);
+    out[16] = ':';
+    two(out + 17, rem % 60);
     out[19] = '.';
-    uint32_t us = (uint32_t)(ts_us % 1000000);
-    for (int i = 25; i >= 20; i--) {
-        out[i] = (char)('0' + us % 10);
-        us /= 10;
-    }
+    unsigned us = (unsigned)(ts_us % 1000000);
+    two(out + 20, us / 10000);
+    two(out + 22, us / 100 % 100);
+    two(out + 24, us % 100);
     memcpy(out + 26, "+0000", 6);
 }

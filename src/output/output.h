@@ -37,6 +37,11 @@ struct ps_out {
     uint64_t eve_records;
     uint64_t flowlog_records;
     uint64_t overflow;                      /* records too large to write (never expected) */
+    uint8_t mc_ver;                         /* cache of the last mirror addresses formatted */
+    uint8_t mc_src[16];
+    uint8_t mc_dst[16];
+    char mc_src_s[46];
+    char mc_dst_s[46];
     struct ps_json j;
     char buf[1 << 16];
 };

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
+#include <time.h>
+
 #include "output/json.h"
 #include "unit.h"
 
@@ -58,4 +60,28 @@ void test_json(void)
     char ts[32];
     ps_json_time(ts, 1700000000123456ULL);
     CHECK_STR(ts, "2023-11-14T22:13:20.123456+0000");
+    ps_json_time(ts, 0);
+    CHECK_STR(ts, "1970-01-01T00:00:00.000000+0000");
+    ps_json_time(ts, 951782400000000ULL); /* leap day of a century leap year */
+    CHECK_STR(ts, "2000-02-29T00:00:00.000000+0000");
+    ps_json_time(ts, 4107542399999999ULL);
+    CHECK_STR(ts, "2100-02-28T23:59:59.999999+0000");
+    ps_json_time(ts, 4107542400000000ULL); /* 2100 is not a leap year */
+    CHECK_STR(ts, "2100-03-01T00:00:00.000000+0000");
+    ps_json_time(ts, 1798761599000000ULL);
+    CHECK_STR(ts, "2026-12-31T23:59:59.000000+0000");
+    /* Every day for 200 years against gmtime_r. */
+    for (uint64_t d = 0; d < 73000; d++) {
+        time_t t = (time_t)(d * 86400 + 43210);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        char want[40];
+        snprintf(want, sizeof(want), "%04d-%02d-%02dT12:00:10.000000+0000",
+                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+        ps_json_time(ts, (uint64_t)t * 1000000);
+        if (strcmp(ts, want) != 0) {
+            CHECK_STR(ts, want);
+            break;
+        }
+    }
 }
