@@ -77,6 +77,16 @@ struct ps_pkt {
     uint8_t icmp_code;
     bool is_arp;             /* ARP or other non-IP frame: counted, no flow */
 
+    /* Innermost IP header details kept for the detectors (borrowed). */
+    const uint8_t *ip4_opts; /* IPv4 options, NULL when none */
+    uint8_t ip4_opts_len;    /* bytes of options (IHL*4 - 20) */
+    bool ip4_opts_bad;       /* an option's length was invalid */
+    uint16_t ip_id;          /* IPv4 identification */
+    uint16_t frag_off;       /* fragment offset in bytes */
+    bool more_frags;         /* MF (IPv4) or M (IPv6) */
+    uint8_t ttl;             /* TTL or hop limit */
+    const uint8_t *ip_hdr;   /* innermost IP header (borrowed) */
+
     const uint8_t *l4;       /* transport header (borrowed) */
     size_t l4_caplen;        /* captured bytes from l4 on */
     const uint8_t *payload;  /* transport payload (borrowed), may be cut */

@@ -122,6 +122,10 @@ int ps_decode(struct ps_decoder *d, struct ps_pkt *p, int dlt, const uint8_t *da
     p->tcp_flags = 0;
     p->icmp_type = p->icmp_code = 0;
     p->is_arp = false;
+    p->ip4_opts = NULL;
+    p->ip4_opts_len = 0;
+    p->ip4_opts_bad = false;
+    p->ip_hdr = NULL;
     p->l4 = p->payload = NULL;
     p->l4_caplen = p->payload_len = 0;
 

@@ -40,12 +40,13 @@ static bool options_valid(struct ps_rd o)
 int ps_dec_ipv4(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r)
 {
     struct ps_rd h = r; /* keeps the header start for the checksum */
+    const uint8_t *hdr = r.p;
     uint8_t vihl = ps_rd_u8(&r);
     ps_rd_u8(&r); /* TOS */
     uint16_t tot_len = ps_rd_be16(&r);
-    ps_rd_be16(&r); /* identification */
+    uint16_t id = ps_rd_be16(&r);
     uint16_t frag = ps_rd_be16(&r);
-    ps_rd_u8(&r); /* TTL */
+    uint8_t ttl = ps_rd_u8(&r);
     uint8_t proto = ps_rd_u8(&r);
     ps_rd_be16(&r); /* checksum */
     const uint8_t *src = ps_rd_bytes(&r, 4);
@@ -79,10 +80,17 @@ int ps_dec_ipv4(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r)
         r.left = len - hlen; /* trim link-layer padding */
     }
 
+    p->ip4_opts = NULL;
+    p->ip4_opts_len = 0;
+    p->ip4_opts_bad = false;
     if (hlen > 20) {
         ps_count(d, PS_C_DEC_IPV4_OPTS);
-        if (!options_valid(opts))
+        p->ip4_opts = opts.p;
+        p->ip4_opts_len = (uint8_t)(hlen - 20);
+        if (!options_valid(opts)) {
             ps_count(d, PS_C_ANOM_IPV4_OPT);
+            p->ip4_opts_bad = true;
+        }
     }
     if (d->check_checksums) {
         const uint8_t *hb = ps_rd_bytes(&h, hlen);
@@ -97,6 +105,11 @@ int ps_dec_ipv4(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r)
     memcpy(p->src, src, 4);
     memcpy(p->dst, dst, 4);
     p->ip_len = (uint32_t)len;
+    p->ip_hdr = hdr;
+    p->ip_id = id;
+    p->ttl = ttl;
+    p->frag_off = (uint16_t)((frag & 0x1fff) * 8);
+    p->more_frags = (frag & 0x2000) != 0;
 
     /* MF set or offset non-zero: a fragment, held out of flows until the
      * defragmenter puts it back together. */

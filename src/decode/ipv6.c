@@ -19,10 +19,11 @@
 
 int ps_dec_ipv6(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r)
 {
+    const uint8_t *hdr = r.p;
     uint32_t vtf = ps_rd_be32(&r);
     uint16_t plen = ps_rd_be16(&r);
     uint8_t nh = ps_rd_u8(&r);
-    ps_rd_u8(&r); /* hop limit */
+    uint8_t hlim = ps_rd_u8(&r);
     const uint8_t *src = ps_rd_bytes(&r, 16);
     const uint8_t *dst = ps_rd_bytes(&r, 16);
     if (r.bad)
@@ -51,6 +52,14 @@ int ps_dec_ipv6(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r)
     memcpy(p->src, src, 16);
     memcpy(p->dst, dst, 16);
     p->ip_len = (uint32_t)(len + 40);
+    p->ip_hdr = hdr;
+    p->ttl = hlim;
+    p->ip4_opts = NULL;
+    p->ip4_opts_len = 0;
+    p->ip4_opts_bad = false;
+    p->ip_id = 0;
+    p->frag_off = 0;
+    p->more_frags = false;
 
     for (int n = 0;; n++) {
         switch (nh) {
@@ -78,6 +87,8 @@ int ps_dec_ipv6(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r)
             ps_rd_skip(&r, 4); /* identification */
             if (r.bad)
                 goto cut;
+            p->frag_off = off_m & 0xfff8;
+            p->more_frags = off_m & 1;
             if (off_m & 0xfff9) { /* offset or M flag: a real fragment */
                 ps_count(d, PS_C_DEC_IPV6_FRAG);
                 p->proto = nh;

@@ -33,6 +33,10 @@ static void test_plain(void)
     CHECK_EQ(P.ip_len, 32);
     CHECK_EQ(P.payload_len, 4);
     CHECK(!P.truncated);
+    CHECK(P.ip_hdr == eth_udp + 14);
+    CHECK_EQ(P.ip_id, 1);
+    CHECK_EQ(P.ttl, 64);
+    CHECK(P.ip4_opts == NULL);
     CHECK_EQ(P.m.encap, PS_ENCAP_NONE);
     CHECK_EQ(C.v[PS_C_ANOM_IPV4_CSUM], 0);
 
