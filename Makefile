@@ -10,7 +10,7 @@ CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(WERROR) -Isrc $(CFLAGS)
 LDLIBS = -lpcap
 
-SRC = $(wildcard src/core/*.c src/decode/*.c src/flow/*.c src/output/*.c)
+SRC = $(wildcard src/core/*.c src/decode/*.c src/defrag/*.c src/detect/*.c src/flow/*.c src/output/*.c)
 MAIN = src/cli/main.c src/cli/pipeline.c src/source/pcap_file.c
 HDR = $(wildcard src/*/*.h)
 

@@ -40,6 +40,7 @@ suite banned-functions tools/check-banned.sh
 suite unit build/unit
 suite golden tests/golden/run.sh "$san"
 suite cli tests/cli/run.sh "$san"
+suite attacks tests/attacks/run.sh "$san"
 suite e2e tests/e2e/kernel-vxlan.sh "$san"
 suite valgrind tests/lib/valgrind.sh build/periscope
 suite hostile tests/lib/hostile.sh "$san"

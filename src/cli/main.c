@@ -33,7 +33,8 @@ static const char usage_main[] =
     "Run 'periscope read --help' for the options of read.\n"
     "  -h, --help       this help\n"
     "  -V, --version    print the version\n"
-    "  --list-counters  print every counter: name, kind (count, drop, anomaly), meaning\n";
+    "  --list-counters  print every counter: name, kind (count, drop, anomaly), meaning\n"
+    "  --list-signatures  print every alert: signature id, detector, severity, message\n";
 
 static const char usage_read[] =
     "usage: periscope read [OPTIONS] FILE...\n"
@@ -68,6 +69,18 @@ static const char usage_read[] =
     "                            'drop' the packet; both are counted\n"
     "      --timeout CLASS=S     idle timeout in seconds for tcp-new (30), tcp-established\n"
     "                            (350), tcp-closed (10), udp (60), icmp (30), other (60)\n"
+    "\n"
+    "Reassembly and packet-level detectors:\n"
+    "      --defrag-policy P     overlap policy: drop (default; RFC 5722, as Linux), first,\n"
+    "                            last, bsd, linux, windows, solaris; CIDR=P sets it for a\n"
+    "                            destination network (repeatable); IPv6 always drops\n"
+    "      --defrag-trackers N   datagrams in reassembly at once (default 4096)\n"
+    "      --defrag-memcap B     bytes of fragments held in all (default 16777216)\n"
+    "      --defrag-timeout S    an incomplete datagram is given up after S s (default 30)\n"
+    "      --frag-flood-threshold N  incomplete datagrams from one source that raise\n"
+    "                            frag_flood (default 100)\n"
+    "      --no-anomaly-events   count decoder anomalies without writing anomaly events\n"
+    "                            (default: at most 10 per name per second of capture)\n"
     "\n"
     "Other:\n"
     "      --deterministic       flow ids count from 1 and the hash seed is fixed\n"
@@ -300,6 +313,7 @@ static int cmd_read(int argc, char **argv)
     enum {
         O_EVE = 256, O_FLOWLOG, O_SESSIONS, O_VXLAN, O_GENEVE, O_NOVXLAN, O_NOGENEVE,
         O_DEPTH, O_NOCSUM, O_CAP, O_POLICY, O_TIMEOUT, O_DET, O_IVAL, O_STATS,
+        O_DFPOL, O_DFTRACK, O_DFMEM, O_DFTO, O_DFFLOOD, O_NOANOM,
     };
     static const struct option lopts[] = {
         { "filter", required_argument, NULL, 'f' },
@@ -319,14 +333,19 @@ static int cmd_read(int argc, char **argv)
         { "deterministic", no_argument, NULL, O_DET },
         { "flowlog-interval", required_argument, NULL, O_IVAL },
         { "stats-interval", required_argument, NULL, O_STATS },
+        { "defrag-policy", required_argument, NULL, O_DFPOL },
+        { "defrag-trackers", required_argument, NULL, O_DFTRACK },
+        { "defrag-memcap", required_argument, NULL, O_DFMEM },
+        { "defrag-timeout", required_argument, NULL, O_DFTO },
+        { "frag-flood-threshold", required_argument, NULL, O_DFFLOOD },
+        { "no-anomaly-events", no_argument, NULL, O_NOANOM },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     struct read_opts o = { 0 };
-    struct ps_pipeline_config cfg = { 0 };
-    ps_flow_config_default(&cfg.flow);
-    cfg.session_capacity = 4096;
+    struct ps_pipeline_config cfg;
+    ps_pipeline_config_default(&cfg);
     uint16_t vx[64], gv[64];
     int nvx = -1, ngv = -1; /* -1: defaults */
     int depth = 8;
@@ -384,6 +403,26 @@ static int cmd_read(int argc, char **argv)
                 die_usage("interval must be at least 1 second", optarg);
             break;
         case O_STATS: cfg.stats_interval_s = (uint32_t)parse_ulong(optarg, 86400, "interval"); break;
+        case O_DFPOL:
+            if (ps_defrag_config_policy(&cfg.defrag, optarg))
+                die_usage("defrag policy must be POLICY or CIDR=POLICY, POLICY one of drop, "
+                          "first, last, bsd, linux, windows, solaris (at most 64 CIDRs)", optarg);
+            break;
+        case O_DFTRACK:
+            cfg.defrag.max_trackers = (uint32_t)parse_ulong(optarg, 1u << 20, "defrag trackers");
+            if (!cfg.defrag.max_trackers)
+                die_usage("defrag trackers must be at least 1", optarg);
+            break;
+        case O_DFMEM:
+            cfg.defrag.memcap = (uint32_t)parse_ulong(optarg, 128u << 20, "defrag memcap (bytes)");
+            break;
+        case O_DFTO:
+            cfg.defrag.timeout_s = (uint32_t)parse_ulong(optarg, 3600, "defrag timeout");
+            break;
+        case O_DFFLOOD:
+            cfg.defrag.flood_threshold = (uint32_t)parse_ulong(optarg, 1u << 20, "threshold");
+            break;
+        case O_NOANOM: cfg.detect.anomaly_events = false; break;
         default: die_usage("bad option", NULL);
         }
     }
@@ -531,6 +570,12 @@ int main(int argc, char **argv)
         for (int i = 0; i < PS_C__COUNT; i++)
             printf("%s\t%s\t%s\n", ps_counter_table[i].name, kinds[ps_counter_table[i].kind],
                    ps_counter_table[i].desc);
+        return 0;
+    }
+    if (strcmp(cmd, "--list-signatures") == 0) {
+        for (int i = 0; i < PS_SIG__COUNT; i++)
+            printf("%u\t%s\t%u\t%s\n", ps_sig_table[i].sid, ps_sig_table[i].detector,
+                   ps_sig_table[i].severity, ps_sig_table[i].msg);
         return 0;
     }
     if (strcmp(cmd, "read") == 0)

@@ -3,6 +3,15 @@
 
 #include "cli/pipeline.h"
 
+void ps_pipeline_config_default(struct ps_pipeline_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    ps_flow_config_default(&cfg->flow);
+    ps_defrag_config_default(&cfg->defrag);
+    ps_detect_config_default(&cfg->detect);
+    cfg->session_capacity = 4096;
+}
+
 int ps_pipeline_init(struct ps_pipeline *w, const struct ps_pipeline_config *cfg)
 {
     memset(&w->c, 0, sizeof(w->c));
@@ -21,11 +30,25 @@ int ps_pipeline_init(struct ps_pipeline *w, const struct ps_pipeline_config *cfg
         return -1;
     }
     w->out.sessions = &w->sessions;
+    struct ps_detect_out dout = { ps_out_alert, ps_out_anomaly, &w->out };
+    w->detect = ps_detect_new(&cfg->detect, cfg->seed ^ 0xde7ec7, &w->c, dout);
+    w->defrag = w->detect ? ps_defrag_new(&cfg->defrag, cfg->seed ^ 0xf7a9, &w->c,
+                                          ps_detect_sink(w->detect))
+                          : NULL;
+    w->next_defrag_sweep_us = 0;
+    if (!w->detect || !w->defrag) {
+        ps_pipeline_free(w);
+        return -1;
+    }
     return 0;
 }
 
 void ps_pipeline_free(struct ps_pipeline *w)
 {
+    ps_defrag_free(w->defrag);
+    ps_detect_free(w->detect);
+    w->defrag = NULL;
+    w->detect = NULL;
     ps_flow_table_free(&w->flows);
     ps_session_table_free(&w->sessions);
 }
@@ -62,6 +85,28 @@ void ps_pipeline_packet(struct ps_pipeline *w, int dlt, const uint8_t *data, uin
     uint32_t sess = 0;
     if (p->m.encap != PS_ENCAP_NONE)
         sess = ps_session_account(&w->sessions, &w->c, p);
+    if (p->anom || p->ext_n || p->ip4_opts || (p->ipver == 6 && p->proto == 58))
+        ps_detect_packet(w->detect, p);
+    if (ts_us >= w->next_defrag_sweep_us) {
+        w->next_defrag_sweep_us = ts_us + 100000;
+        ps_defrag_expire(w->defrag, ts_us, 64);
+    }
+    if (p->is_fragment) {
+        /* Fragments are decoded packets; the datagram they make, once
+         * complete, goes through decoding again and into its flow. */
+        const uint8_t *dg;
+        size_t n = ps_defrag_add(w->defrag, p, &dg);
+        if (n && ps_decode_reassembled(&w->dec, p, dg, n) != 0) {
+            w->c.v[PS_C_DEFRAG_INVALID]++; /* the datagram itself is malformed */
+            n = 0;
+        }
+        if (!n) {
+            w->c.v[PS_C_PKTS_DECODED]++;
+            return;
+        }
+        if (p->anom)
+            ps_detect_packet(w->detect, p);
+    }
     if (p->ipver && !p->is_fragment) {
         struct ps_flow *f = ps_flow_update(&w->flows, p, sess);
         if (!f)
@@ -83,6 +128,7 @@ void ps_pipeline_packet(struct ps_pipeline *w, int dlt, const uint8_t *data, uin
 
 void ps_pipeline_finish(struct ps_pipeline *w)
 {
+    ps_defrag_flush(w->defrag);
     ps_flow_flush(&w->flows);
     ps_out_stats(&w->out, w->last_ts_us, &w->c, w->flows.used);
 }

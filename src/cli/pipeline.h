@@ -8,6 +8,8 @@
 #include "core/counters.h"
 #include "core/packet.h"
 #include "decode/decode.h"
+#include "defrag/defrag.h"
+#include "detect/detect.h"
 #include "flow/flow.h"
 #include "flow/session.h"
 #include "output/output.h"
@@ -26,10 +28,15 @@ struct ps_pipeline {
     uint64_t proto_bytes[PS_PB__COUNT]; /* their IP bytes */
     uint64_t stats_interval_us;         /* 0 = stats only at the end */
     uint64_t next_stats_us;
+    struct ps_defrag *defrag;
+    struct ps_detect *detect;
+    uint64_t next_defrag_sweep_us;
 };
 
 struct ps_pipeline_config {
     struct ps_flow_config flow;
+    struct ps_defrag_config defrag;
+    struct ps_detect_config detect;
     uint32_t session_capacity;
     uint64_t seed;
     uint32_t stats_interval_s;
@@ -39,6 +46,9 @@ struct ps_pipeline_config {
  * allocate it on the heap. Returns 0 or -1 on allocation failure. */
 int ps_pipeline_init(struct ps_pipeline *w, const struct ps_pipeline_config *cfg);
 void ps_pipeline_free(struct ps_pipeline *w);
+
+/* Defaults for every part. */
+void ps_pipeline_config_default(struct ps_pipeline_config *cfg);
 
 /* Process one captured packet. Packet path. */
 void ps_pipeline_packet(struct ps_pipeline *w, int dlt, const uint8_t *data, uint32_t caplen,

@@ -85,6 +85,8 @@ enum ps_counter_kind {
       "IPv4 header checksum wrong on a complete packet")                                         \
     X(ANOM_IPV4_OPT, "anomaly.ipv4.option_malformed", PS_CK_ANOMALY,                            \
       "IPv4 option length invalid (RFC 791 s3.1)")                                               \
+    X(ANOM_IPV6_ATOMIC, "anomaly.ipv6.atomic_fragment", PS_CK_ANOMALY,                          \
+      "IPv6 atomic fragment: Fragment header with offset 0 and M clear (RFC 6946)")              \
     X(ANOM_IPV6_JUMBO, "anomaly.ipv6.zero_length", PS_CK_ANOMALY,                               \
       "IPv6 payload length 0 (jumbogram or BIG TCP): captured length used")                      \
     X(ANOM_IPV4_ZEROLEN, "anomaly.ipv4.zero_length", PS_CK_ANOMALY,                             \
@@ -107,7 +109,42 @@ enum ps_counter_kind {
     X(FLOW_END_EVICTED, "flow.end.evicted", PS_CK_COUNT, "flows evicted because the table was full") \
     X(FLOW_END_SHUTDOWN, "flow.end.shutdown", PS_CK_COUNT, "flows flushed at end of input")      \
     X(MIRROR_SESSIONS_FULL, "mirror.sessions_full", PS_CK_COUNT,                                \
-      "tunnel packets not counted per session because the session table was full")
+      "tunnel packets not counted per session because the session table was full")              \
+    X(DEFRAG_FRAGMENTS, "defrag.fragments", PS_CK_COUNT, "IP fragments given to reassembly")     \
+    X(DEFRAG_REASSEMBLED, "defrag.reassembled", PS_CK_COUNT,                                    \
+      "datagrams reassembled and decoded again")                                                 \
+    X(DEFRAG_DUPLICATE, "defrag.duplicate", PS_CK_COUNT,                                        \
+      "exact duplicate fragments ignored (not overlaps)")                                        \
+    X(DEFRAG_OVERLAP, "defrag.overlap", PS_CK_COUNT, "datagrams whose fragments overlapped")     \
+    X(DEFRAG_DROPPED_OVERLAP, "defrag.dropped.overlap", PS_CK_COUNT,                            \
+      "datagrams discarded for an overlap (policy drop, or IPv6: RFC 5722)")                     \
+    X(DEFRAG_DROPPED_OVERSIZE, "defrag.dropped.oversize", PS_CK_COUNT,                          \
+      "fragments reaching past 65535 bytes, not kept")                                           \
+    X(DEFRAG_DROPPED_TOO_MANY, "defrag.dropped.too_many_fragments", PS_CK_COUNT,                \
+      "datagrams with more fragments than allowed, discarded")                                   \
+    X(DEFRAG_DROPPED_INCONSISTENT, "defrag.dropped.inconsistent_end", PS_CK_COUNT,              \
+      "datagrams with two different last fragments, discarded")                                  \
+    X(DEFRAG_DROPPED_MEMORY, "defrag.dropped.memory", PS_CK_COUNT,                              \
+      "datagrams discarded: larger than 96 KiB of fragment bytes or no memory left")            \
+    X(DEFRAG_INVALID, "defrag.invalid", PS_CK_COUNT,                                            \
+      "reassembled datagrams that do not decode (their headers are malformed)")                 \
+    X(DEFRAG_TRUNCATED, "defrag.truncated", PS_CK_COUNT,                                        \
+      "fragments whose copy was cut (mirror packet length): not reassembled")                    \
+    X(DEFRAG_TIMEOUT, "defrag.timeout", PS_CK_COUNT, "incomplete datagrams given up at timeout") \
+    X(DEFRAG_EVICTED, "defrag.evicted", PS_CK_COUNT,                                            \
+      "incomplete datagrams given up because the tables were full")                              \
+    X(DEFRAG_MEMCAP, "defrag.memcap", PS_CK_COUNT,                                              \
+      "times the fragment memory was full (an eviction followed)")                               \
+    X(DEFRAG_INCOMPLETE_END, "defrag.incomplete_at_end", PS_CK_COUNT,                           \
+      "incomplete datagrams pending at the end of input")                                        \
+    X(DEFRAG_SOURCES_FULL, "defrag.sources_full", PS_CK_COUNT,                                  \
+      "fragments whose source could not be tracked for frag_flood (table full)")                 \
+    X(ALERTS, "alert.emitted", PS_CK_COUNT, "alerts written")                                    \
+    X(ANOMALY_EVENTS, "alert.anomaly_events", PS_CK_COUNT, "anomaly events written")             \
+    X(ANOMALY_EVENTS_SUPPRESSED, "alert.anomaly_events_suppressed", PS_CK_COUNT,                \
+      "anomaly events not written: over the rate per name per second (the counters still count)") \
+    X(ALERTS_SUPPRESSED, "alert.suppressed", PS_CK_COUNT,                                       \
+      "alerts not written: the same signature, source and destination within 60 s")
 
 enum ps_counter_id {
 #define PS_X(id, name, kind, desc) PS_C_##id,
@@ -115,6 +152,11 @@ enum ps_counter_id {
 #undef PS_X
         PS_C__COUNT
 };
+
+/* The anomaly counters are one run in the table: a packet marks its
+ * anomalies in a 64-bit mask by their index in that run. */
+#define PS_C_ANOM__FIRST PS_C_ANOM_VXLAN_RESERVED
+#define PS_C_ANOM__LAST PS_C_ANOM_ICMP_CSUM
 
 struct ps_counter_info {
     const char *name;

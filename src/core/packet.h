@@ -66,6 +66,7 @@ struct ps_pkt {
     uint8_t proto;           /* IP protocol of the transport header */
     uint8_t src[16];         /* IPv4 in the first 4 bytes, rest zero */
     uint8_t dst[16];
+    const uint8_t *final_dst; /* source routing: the route's last address (checksums), or NULL */
     uint32_t ip_len;         /* IP length as its header states (bytes accounted) */
     bool truncated;          /* captured bytes end before ip_len */
     bool is_fragment;        /* IP fragment: held out of flows until defrag */
@@ -84,6 +85,19 @@ struct ps_pkt {
     uint16_t ip_id;          /* IPv4 identification */
     uint16_t frag_off;       /* fragment offset in bytes */
     bool more_frags;         /* MF (IPv4) or M (IPv6) */
+    uint32_t frag_id;        /* IPv4 identification or IPv6 fragment header id */
+    uint32_t frag_len;       /* fragment payload bytes its header declares */
+    uint8_t ip_hdr_len;      /* IPv4 header bytes (IHL*4); 40 for IPv6 */
+    bool v6_atomic;          /* IPv6 atomic fragment (RFC 6946) */
+    bool v6_chain_cut;       /* first fragment without the whole header chain (RFC 7112) */
+    uint8_t ext_n;           /* IPv6 extension headers walked */
+    struct {
+        uint8_t type;        /* header type (next-header value that named it) */
+        uint16_t off;        /* offset from ip_hdr */
+        uint16_t len;        /* bytes */
+    } ext[16];
+    const uint8_t *l2_src;   /* innermost Ethernet source address (6 bytes), or NULL */
+    uint64_t anom;           /* anomalies of this packet: bit (id - PS_C_ANOM__FIRST) */
     uint8_t ttl;             /* TTL or hop limit */
     const uint8_t *ip_hdr;   /* innermost IP header (borrowed) */
 

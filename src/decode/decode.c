@@ -102,6 +102,28 @@ static int dec_null(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r)
     return 0;
 }
 
+/* Clear what describes the innermost packet: a tunnel or a reassembled
+ * datagram starts a new one; decoders set only what they find. */
+static void clear_inner(struct ps_pkt *p)
+{
+    p->ipver = 0;
+    p->proto = 0;
+    p->ip_len = 0;
+    p->is_fragment = false;
+    p->has_ports = false;
+    p->sport = p->dport = 0;
+    p->tcp_flags = 0;
+    p->icmp_type = p->icmp_code = 0;
+    p->ip4_opts = NULL;
+    p->ip4_opts_len = 0;
+    p->ip4_opts_bad = false;
+    p->final_dst = NULL;
+    p->ip_hdr = NULL;
+    p->ext_n = 0;
+    p->l4 = p->payload = NULL;
+    p->l4_caplen = p->payload_len = 0;
+}
+
 int ps_decode(struct ps_decoder *d, struct ps_pkt *p, int dlt, const uint8_t *data,
               uint32_t caplen, uint32_t wirelen, uint64_t ts_us)
 {
@@ -112,22 +134,11 @@ int ps_decode(struct ps_decoder *d, struct ps_pkt *p, int dlt, const uint8_t *da
     p->wirelen = wirelen;
     p->tunnel_depth = 0;
     p->nvlan = 0;
-    p->ipver = 0;
-    p->proto = 0;
-    p->ip_len = 0;
     p->truncated = false;
-    p->is_fragment = false;
-    p->has_ports = false;
-    p->sport = p->dport = 0;
-    p->tcp_flags = 0;
-    p->icmp_type = p->icmp_code = 0;
     p->is_arp = false;
-    p->ip4_opts = NULL;
-    p->ip4_opts_len = 0;
-    p->ip4_opts_bad = false;
-    p->ip_hdr = NULL;
-    p->l4 = p->payload = NULL;
-    p->l4_caplen = p->payload_len = 0;
+    p->l2_src = NULL;
+    p->anom = 0;
+    clear_inner(p);
 
     struct ps_rd r = ps_rd_init(data, caplen);
     switch (dlt) {
@@ -152,6 +163,16 @@ int ps_decode(struct ps_decoder *d, struct ps_pkt *p, int dlt, const uint8_t *da
     }
 }
 
+int ps_decode_reassembled(struct ps_decoder *d, struct ps_pkt *p, const uint8_t *data,
+                          size_t len)
+{
+    clear_inner(p);
+    p->truncated = false;
+    p->anom = 0;
+    struct ps_rd r = ps_rd_init(data, len);
+    return ps_rd_peek(&r, 0) >> 4 == 6 ? ps_dec_ipv6(d, p, r) : ps_dec_ipv4(d, p, r);
+}
+
 int ps_tunnel_enter(struct ps_decoder *d, struct ps_pkt *p, enum ps_encap encap)
 {
     if (p->tunnel_depth >= d->max_tunnel_depth)
@@ -174,16 +195,7 @@ int ps_tunnel_enter(struct ps_decoder *d, struct ps_pkt *p, enum ps_encap encap)
     }
     /* The inner packet starts afresh. */
     p->nvlan = 0;
-    p->ipver = 0;
-    p->proto = 0;
-    p->ip_len = 0;
-    p->is_fragment = false;
-    p->has_ports = false;
-    p->sport = p->dport = 0;
-    p->tcp_flags = 0;
-    p->icmp_type = p->icmp_code = 0;
-    p->l4 = p->payload = NULL;
-    p->l4_caplen = p->payload_len = 0;
+    clear_inner(p);
     return 0;
 }
 

@@ -40,6 +40,12 @@ void ps_decoder_init(struct ps_decoder *d, struct ps_counters *c);
 int ps_decode(struct ps_decoder *d, struct ps_pkt *p, int dlt, const uint8_t *data,
               uint32_t caplen, uint32_t wirelen, uint64_t ts_us);
 
+/* Decode a reassembled IP datagram (its IP header first) as the innermost
+ * packet of p: the mirror context, VLANs and capture fields of p stay, the
+ * inner fields are replaced. Returns 0 or a drop counter id. */
+int ps_decode_reassembled(struct ps_decoder *d, struct ps_pkt *p, const uint8_t *data,
+                          size_t len);
+
 /* True when ps_decode() knows the link type. */
 bool ps_decode_dlt_supported(int dlt);
 

@@ -41,6 +41,13 @@ static inline void ps_count(struct ps_decoder *d, enum ps_counter_id id)
     d->c->v[id]++;
 }
 
+/* Count an anomaly and mark it on the packet (for its anomaly event). */
+static inline void ps_anom(struct ps_decoder *d, struct ps_pkt *p, enum ps_counter_id id)
+{
+    d->c->v[id]++;
+    p->anom |= 1ULL << (id - PS_C_ANOM__FIRST);
+}
+
 int ps_dec_ether(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r);
 int ps_dec_ethertype(struct ps_decoder *d, struct ps_pkt *p, uint16_t type, struct ps_rd r);
 int ps_dec_ipv4(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r);

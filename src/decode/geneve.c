@@ -56,7 +56,7 @@ int ps_dec_geneve(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r)
         }
     }
     if (critical)
-        ps_count(d, PS_C_ANOM_GENEVE_CRIT);
+        ps_anom(d, p, PS_C_ANOM_GENEVE_CRIT);
 
     int rc = ps_tunnel_enter(d, p, PS_ENCAP_GENEVE);
     if (rc)
@@ -70,7 +70,7 @@ int ps_dec_geneve(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r)
         p->m.gwlb_attachment = attachment;
         p->m.flow_cookie = cookie;
     } else if (seen) {
-        ps_count(d, PS_C_ANOM_GWLB_PARTIAL);
+        ps_anom(d, p, PS_C_ANOM_GWLB_PARTIAL);
     }
 
     switch (ptype) {

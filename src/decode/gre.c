@@ -40,7 +40,7 @@ static int dec_ppp(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r)
         return ps_dec_ipv4(d, p, r);
     if (proto == 0x0057)
         return ps_dec_ipv6(d, p, r);
-    ps_count(d, PS_C_ANOM_GRE_PROTO);
+    ps_anom(d, p, PS_C_ANOM_GRE_PROTO);
     return 0;
 }
 
@@ -91,7 +91,7 @@ static int dec_erspan(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r, ui
         return ps_dec_ether(d, p, r);
     if (ft == 2)
         return ps_rd_peek(&r, 0) >> 4 == 6 ? ps_dec_ipv6(d, p, r) : ps_dec_ipv4(d, p, r);
-    ps_count(d, PS_C_ANOM_ERSPAN_FT);
+    ps_anom(d, p, PS_C_ANOM_ERSPAN_FT);
     return 0;
 }
 

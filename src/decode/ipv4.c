@@ -21,8 +21,10 @@
 #include "decode/decode_int.h"
 
 /* Walk the options (RFC 791 s3.1): EOL ends, NOP is one byte, every other
- * option has a length byte >= 2 that must fit. Returns false if malformed. */
-static bool options_valid(struct ps_rd o)
+ * option has a length byte >= 2 that must fit. Returns false if malformed.
+ * A loose or strict source route with hops left sets *final to its last
+ * address: the destination of the transport checksum. */
+static bool options_valid(struct ps_rd o, const uint8_t **final)
 {
     while (o.left) {
         uint8_t type = ps_rd_u8(&o);
@@ -31,8 +33,16 @@ static bool options_valid(struct ps_rd o)
         if (type == 1) /* no operation */
             continue;
         uint8_t len = ps_rd_u8(&o);
-        if (o.bad || len < 2 || !ps_rd_skip(&o, (size_t)len - 2))
+        struct ps_rd v = ps_rd_sub(&o, len >= 2 ? (size_t)len - 2 : 0);
+        if (o.bad || len < 2)
             return false;
+        if ((type == 131 || type == 137) && len >= 7) {
+            uint8_t ptr = ps_rd_u8(&v);
+            if (ptr <= len - 3 && (len - 3) % 4 == 0) { /* hops left */
+                ps_rd_skip(&v, (size_t)len - 3 - 4);
+                *final = ps_rd_bytes(&v, 4);
+            }
+        }
     }
     return true;
 }
@@ -65,14 +75,14 @@ int ps_dec_ipv4(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r)
     size_t len = tot_len;
     if (tot_len == 0) {
         /* TSO / BIG TCP captures: the stack leaves the length 0. */
-        ps_count(d, PS_C_ANOM_IPV4_ZEROLEN);
+        ps_anom(d, p, PS_C_ANOM_IPV4_ZEROLEN);
         len = avail;
     } else if (tot_len < hlen) {
         return PS_C_DROP_IPV4_INVALID;
     }
     bool trunc = len > avail;
     if (trunc) {
-        ps_count(d, PS_C_ANOM_IPV4_TRUNC);
+        ps_anom(d, p, PS_C_ANOM_IPV4_TRUNC);
         if (!p->truncated)
             ps_count(d, PS_C_DEC_TRUNC);
         p->truncated = true;
@@ -83,19 +93,20 @@ int ps_dec_ipv4(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r)
     p->ip4_opts = NULL;
     p->ip4_opts_len = 0;
     p->ip4_opts_bad = false;
+    p->final_dst = NULL;
     if (hlen > 20) {
         ps_count(d, PS_C_DEC_IPV4_OPTS);
         p->ip4_opts = opts.p;
         p->ip4_opts_len = (uint8_t)(hlen - 20);
-        if (!options_valid(opts)) {
-            ps_count(d, PS_C_ANOM_IPV4_OPT);
+        if (!options_valid(opts, &p->final_dst)) {
+            ps_anom(d, p, PS_C_ANOM_IPV4_OPT);
             p->ip4_opts_bad = true;
         }
     }
     if (d->check_checksums) {
         const uint8_t *hb = ps_rd_bytes(&h, hlen);
         if (hb && ps_csum_fold(ps_csum_add(0, hb, hlen)) != 0xffff)
-            ps_count(d, PS_C_ANOM_IPV4_CSUM);
+            ps_anom(d, p, PS_C_ANOM_IPV4_CSUM);
     }
 
     p->ipver = 4;
@@ -113,9 +124,14 @@ int ps_dec_ipv4(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r)
 
     /* MF set or offset non-zero: a fragment, held out of flows until the
      * defragmenter puts it back together. */
+    p->ip_hdr_len = (uint8_t)hlen;
     if (frag & 0x3fff) {
         ps_count(d, PS_C_DEC_IPV4_FRAG);
         p->is_fragment = true;
+        p->frag_id = id;
+        p->frag_len = (uint32_t)(len - hlen);
+        p->payload = r.p;
+        p->payload_len = r.left;
         return 0;
     }
     return ps_dec_transport(d, p, r);

@@ -14,8 +14,11 @@
 /* Pseudo-header sum for TCP/UDP/ICMPv6 (RFC 768, RFC 9293 s3.1, RFC 8200 s8.1). */
 static uint64_t pseudo_sum(const struct ps_pkt *p, size_t l4len)
 {
+    /* With source routing the pseudo-header holds the final destination
+     * (RFC 9293 s3.1, RFC 8200 s8.1), not the next hop in the header. */
+    const uint8_t *dst = p->final_dst ? p->final_dst : p->dst;
     uint64_t s = ps_csum_add(0, p->src, p->ipver == 4 ? 4 : 16);
-    s = ps_csum_add(s, p->dst, p->ipver == 4 ? 4 : 16);
+    s = ps_csum_add(s, dst, p->ipver == 4 ? 4 : 16);
     s += htons(p->proto);
     s += htons((uint16_t)(l4len & 0xffff));
     s += htons((uint16_t)(l4len >> 16));
@@ -46,7 +49,7 @@ static void check_l4_csum(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd a
     const uint8_t *b = ps_rd_bytes(&all, n);
     uint64_t s = p->proto == PS_IPPROTO_ICMP ? 0 : pseudo_sum(p, n);
     if (b && ps_csum_fold(ps_csum_add(s, b, n)) != 0xffff)
-        d->c->v[anomaly]++;
+        ps_anom(d, p, anomaly);
 }
 
 static int dec_tcp(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r)
@@ -56,7 +59,7 @@ static int dec_tcp(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r)
     p->sport = ps_rd_be16(&r);
     p->dport = ps_rd_be16(&r);
     if (r.bad) {
-        ps_count(d, PS_C_ANOM_TCP_TRUNC);
+        ps_anom(d, p, PS_C_ANOM_TCP_TRUNC);
         p->sport = p->dport = 0;
         return 0;
     }
@@ -65,23 +68,23 @@ static int dec_tcp(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r)
     uint8_t off = ps_rd_u8(&r);
     uint8_t flags = ps_rd_u8(&r);
     if (r.bad) {
-        ps_count(d, PS_C_ANOM_TCP_TRUNC);
+        ps_anom(d, p, PS_C_ANOM_TCP_TRUNC);
         return 0;
     }
     p->tcp_flags = flags;
     ps_rd_skip(&r, 6); /* window, checksum, urgent pointer */
     size_t hlen = (size_t)(off >> 4) * 4;
     if (hlen < 20) {
-        ps_count(d, PS_C_ANOM_TCP_HLEN);
+        ps_anom(d, p, PS_C_ANOM_TCP_HLEN);
         return 0;
     }
     struct ps_rd opts = ps_rd_sub(&r, hlen - 20);
     if (r.bad) {
-        ps_count(d, PS_C_ANOM_TCP_TRUNC);
+        ps_anom(d, p, PS_C_ANOM_TCP_TRUNC);
         return 0;
     }
     if (opts.left && !tcp_options_valid(opts))
-        ps_count(d, PS_C_ANOM_TCP_OPT);
+        ps_anom(d, p, PS_C_ANOM_TCP_OPT);
     p->l4 = all.p;
     p->l4_caplen = all.left;
     p->payload = r.p;
@@ -99,7 +102,7 @@ static int dec_udp(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r)
     uint16_t ulen = ps_rd_be16(&r);
     uint16_t csum = ps_rd_be16(&r);
     if (r.bad) {
-        ps_count(d, PS_C_ANOM_UDP_TRUNC);
+        ps_anom(d, p, PS_C_ANOM_UDP_TRUNC);
         if (all.left >= 4)
             p->has_ports = true;
         else
@@ -108,7 +111,7 @@ static int dec_udp(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r)
     }
     p->has_ports = true;
     if (ulen < 8 || (!p->truncated && ulen != all.left))
-        ps_count(d, PS_C_ANOM_UDP_LEN);
+        ps_anom(d, p, PS_C_ANOM_UDP_LEN);
     else if (!p->truncated && r.left > (size_t)ulen - 8)
         r.left = (size_t)ulen - 8;
     p->l4 = all.p;
@@ -140,7 +143,7 @@ static int dec_icmp(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r)
     p->icmp_code = ps_rd_u8(&r);
     ps_rd_be16(&r);
     if (r.bad) {
-        ps_count(d, PS_C_ANOM_ICMP_TRUNC);
+        ps_anom(d, p, PS_C_ANOM_ICMP_TRUNC);
         return 0;
     }
     p->l4 = all.p;

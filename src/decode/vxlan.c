@@ -21,9 +21,9 @@ int ps_dec_vxlan(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r)
         return PS_C_DROP_VXLAN_INVALID;
     ps_count(d, PS_C_DEC_VXLAN);
     if (!(flags & 0x08))
-        ps_count(d, PS_C_ANOM_VXLAN_NO_I);
+        ps_anom(d, p, PS_C_ANOM_VXLAN_NO_I);
     if ((flags & ~0x08) || rsv1 || rsv2)
-        ps_count(d, PS_C_ANOM_VXLAN_RESERVED);
+        ps_anom(d, p, PS_C_ANOM_VXLAN_RESERVED);
     int rc = ps_tunnel_enter(d, p, PS_ENCAP_VXLAN);
     if (rc)
         return rc;

@@ -274,3 +274,77 @@ void ps_out_stats(struct ps_out *o, uint64_t ts_us, const struct ps_counters *c,
     write_line(o, o->eve);
     o->eve_records++;
 }
+
+/* Common head of packet-derived events: time, type, addresses, mirror. */
+static void event_head(struct ps_out *o, const char *type, uint64_t ts, uint8_t ver, uint8_t proto,
+                       const uint8_t *src, const uint8_t *dst, bool ports, uint16_t sp,
+                       uint16_t dp, const struct ps_mirror *m)
+{
+    struct ps_json *j = &o->j;
+    char ts_s[32], a[46], pn[8];
+    ps_json_reset(j);
+    ps_json_obj_begin(j, NULL);
+    ps_json_time(ts_s, ts);
+    ps_json_ascii(j, "timestamp", ts_s);
+    ps_json_ascii(j, "event_type", type);
+    if (ver) {
+        ps_json_ascii(j, "src_ip", ps_addr_str(ver, src, a));
+        if (ports)
+            ps_json_u64(j, "src_port", sp);
+        ps_json_ascii(j, "dest_ip", ps_addr_str(ver, dst, a));
+        if (ports)
+            ps_json_u64(j, "dest_port", dp);
+        ps_json_ascii(j, "proto", ps_proto_name(proto, pn));
+    }
+    ps_out_mirror(o, m, NULL, NULL);
+}
+
+void ps_out_alert(void *ctx, const struct ps_alert *al)
+{
+    struct ps_out *o = ctx;
+    if (!o->eve)
+        return;
+    const struct ps_sig_info *si = &ps_sig_table[al->sig];
+    struct ps_json *j = &o->j;
+    event_head(o, "alert", al->ts_us, al->ipver, al->proto, al->src, al->dst, al->has_ports,
+               al->sport, al->dport, &al->m);
+    ps_json_obj_begin(j, "alert");
+    ps_json_ascii(j, "action", "allowed");
+    ps_json_u64(j, "gid", 1);
+    ps_json_u64(j, "signature_id", si->sid);
+    ps_json_u64(j, "rev", 1);
+    ps_json_ascii(j, "signature", si->msg);
+    ps_json_ascii(j, "category", "Packet-level attack");
+    ps_json_u64(j, "severity", si->severity);
+    ps_json_ascii(j, "detector", si->detector);
+    ps_json_obj_begin(j, "evidence");
+    for (uint32_t i = 0; i < al->ev.n; i++) {
+        if (al->ev.v[i].is_str)
+            ps_json_str(j, al->ev.v[i].key, al->ev.v[i].str);
+        else
+            ps_json_u64(j, al->ev.v[i].key, al->ev.v[i].num);
+    }
+    ps_json_obj_end(j);
+    ps_json_obj_end(j);
+    ps_json_obj_end(j);
+    write_line(o, o->eve);
+    o->eve_records++;
+}
+
+void ps_out_anomaly(void *ctx, const struct ps_pkt *p, const char *name)
+{
+    struct ps_out *o = ctx;
+    if (!o->eve)
+        return;
+    struct ps_json *j = &o->j;
+    bool ports = p->has_ports && (p->proto == 6 || p->proto == 17);
+    event_head(o, "anomaly", p->ts_us, p->ipver, p->proto, p->src, p->dst, ports, p->sport,
+               p->dport, &p->m);
+    ps_json_obj_begin(j, "anomaly");
+    ps_json_ascii(j, "type", "decode");
+    ps_json_ascii(j, "event", name);
+    ps_json_obj_end(j);
+    ps_json_obj_end(j);
+    write_line(o, o->eve);
+    o->eve_records++;
+}

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "core/counters.h"
+#include "detect/alert.h"
 #include "flow/flow.h"
 #include "flow/session.h"
 #include "output/json.h"
@@ -51,6 +52,10 @@ void ps_out_init(struct ps_out *o);
 /* Flow sink callbacks (see struct ps_flow_sink); ctx is a struct ps_out. */
 void ps_out_flow_end(void *ctx, const struct ps_flow *f, enum ps_flow_end why);
 void ps_out_flow_interval(void *ctx, const struct ps_flow *f, int dir, const struct ps_flow_iv *iv);
+
+/* Alert and anomaly events (struct ps_detect_out callbacks). */
+void ps_out_alert(void *ctx, const struct ps_alert *a);
+void ps_out_anomaly(void *ctx, const struct ps_pkt *p, const char *name);
 
 /* Write the flow log header line. */
 void ps_out_flowlog_header(struct ps_out *o);

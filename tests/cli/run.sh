@@ -97,8 +97,8 @@ stats_interval() {
 docs_name_every_counter() {
     # docs/events.md must name every counter the program has.
     local missing=0
-    while IFS=$'\t' read -r name kind desc; do
-        grep -qF "\`$name\`" docs/events.md || { echo "not in docs/events.md: $name"; missing=1; }
+    while IFS=$'\t' read -r cname _ _; do
+        grep -qF "\`$cname\`" docs/events.md || { echo "not in docs/events.md: $cname"; missing=1; }
     done < <("$bin" --list-counters)
     [ $missing -eq 0 ]
 }

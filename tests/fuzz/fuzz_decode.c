@@ -19,9 +19,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!w) {
-        struct ps_pipeline_config cfg = { 0 };
-        ps_flow_config_default(&cfg.flow);
+        struct ps_pipeline_config cfg;
+        ps_pipeline_config_default(&cfg);
         cfg.flow.capacity = 64;
+        cfg.defrag.max_trackers = 16;
+        cfg.defrag.memcap = 64 * 2048;
         cfg.session_capacity = 16;
         cfg.seed = 1;
         w = calloc(1, sizeof(*w));

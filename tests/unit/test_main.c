@@ -12,7 +12,7 @@ int main(void)
         void (*fn)(void);
     } suites[] = {
         { "rd", test_rd },         { "decode", test_decode }, { "flow", test_flow },
-        { "json", test_json },     { "jparse", test_jparse },
+        { "json", test_json },     { "jparse", test_jparse }, { "defrag", test_defrag },
     };
     int passed = 0, failed = 0;
     for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {

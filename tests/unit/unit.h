@@ -48,5 +48,6 @@ void test_decode(void);
 void test_flow(void);
 void test_json(void);
 void test_jparse(void);
+void test_defrag(void);
 
 #endif
