@@ -36,7 +36,7 @@ suite() { # name, command...
     fi
 }
 
-suite banned-functions tools/check-banned.sh
+suite static-checks tools/check-static.sh
 suite unit build/unit
 suite golden tests/golden/run.sh "$san"
 suite cli tests/cli/run.sh "$san"
@@ -44,6 +44,8 @@ suite attacks tests/attacks/run.sh "$san"
 suite e2e tests/e2e/kernel-vxlan.sh "$san"
 suite valgrind tests/lib/valgrind.sh build/periscope
 suite hostile tests/lib/hostile.sh "$san"
+suite floods tests/lib/floods.sh build/periscope
+suite corpus-attacks tests/corpus/attacks.sh "$san"
 suite corpus tests/corpus/run.sh "$san"
 suite fuzz tools/fuzz.sh "${FUZZ_SECONDS:-15}"
 

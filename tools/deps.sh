@@ -7,7 +7,7 @@ PACKAGES=(
     # build
     gcc make libc6-dev libpcap-dev
     # tests: sanitizers, valgrind, fuzzing
-    clang libclang-rt-14-dev valgrind python3
+    clang libclang-rt-14-dev valgrind python3 time cppcheck clang-format
     # tests: captures made with real tools in network namespaces
     python3-scapy iproute2 tcpdump nginx-light dnsmasq-base bind9-dnsutils curl
     iputils-ping ethtool

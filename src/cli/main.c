@@ -142,7 +142,7 @@ static double now_s(void)
 
 static void human_bytes(char out[16], double b)
 {
-    const char *u[] = { "B", "KB", "MB", "GB", "TB" };
+    const char *u[] = {"B", "KB", "MB", "GB", "TB"};
     int i = 0;
     while (b >= 1000 && i < 4) {
         b /= 1000;
@@ -155,8 +155,8 @@ struct progress {
     bool on;
     double start;
     double last;
-    uint64_t total;   /* bytes of all files, 0 when unknown (stdin) */
-    uint64_t done;    /* bytes of finished files */
+    uint64_t total; /* bytes of all files, 0 when unknown (stdin) */
+    uint64_t done;  /* bytes of finished files */
 };
 
 static void progress_draw(struct progress *pr, uint64_t pos, uint64_t pkts, bool final)
@@ -181,8 +181,8 @@ static void progress_draw(struct progress *pr, uint64_t pos, uint64_t pkts, bool
         bar[w] = 0;
         human_bytes(b2, (double)pr->total);
         double eta = frac > 0 ? el / frac - el : 0;
-        fprintf(stderr, "\r[%s] %3.0f%%  %s / %s  %.2f Mpps  ETA %d:%02d ", bar, frac * 100, b1,
-                b2, pps / 1e6, (int)eta / 60, (int)eta % 60);
+        fprintf(stderr, "\r[%s] %3.0f%%  %s / %s  %.2f Mpps  ETA %d:%02d ", bar, frac * 100, b1, b2,
+                pps / 1e6, (int)eta / 60, (int)eta % 60);
     } else {
         fprintf(stderr, "\r%s read  %.2f Mpps ", b1, pps / 1e6);
     }
@@ -201,10 +201,10 @@ static int read_file(struct ps_pipeline *w, const char *path, const struct read_
     }
     int dlt = rd.dlt;
     if (!ps_decode_dlt_supported(dlt))
-        fprintf(stderr, "periscope: %s: link type %s (%d) is not supported; its packets are "
-                        "counted as drop.linktype\n",
-                path, pcap_datalink_val_to_name(dlt) ? pcap_datalink_val_to_name(dlt) : "?",
-                dlt);
+        fprintf(stderr,
+                "periscope: %s: link type %s (%d) is not supported; its packets are "
+                "counted as drop.linktype\n",
+                path, pcap_datalink_val_to_name(dlt) ? pcap_datalink_val_to_name(dlt) : "?", dlt);
     struct ps_rec rec;
     const uint8_t *data;
     int rc;
@@ -231,9 +231,9 @@ static void print_summary(const struct ps_pipeline *w, double secs, const char *
     fprintf(stderr,
             "periscope: %" PRIu64 " packets (%" PRIu64 " decoded, %" PRIu64 " dropped), %s, "
             "%" PRIu64 " flows, in %.2f s (%.0f packets/s)\n",
-            rx, c->v[PS_C_PKTS_DECODED], ps_counters_dropped(c), b, c->v[PS_C_FLOW_CREATED],
-            secs, secs > 0 ? rx / secs : 0.0);
-    static const char *pn[PS_PB__COUNT] = { "TCP", "UDP", "ICMP", "other" };
+            rx, c->v[PS_C_PKTS_DECODED], ps_counters_dropped(c), b, c->v[PS_C_FLOW_CREATED], secs,
+            secs > 0 ? rx / secs : 0.0);
+    static const char *pn[PS_PB__COUNT] = {"TCP", "UDP", "ICMP", "other"};
     fprintf(stderr, "  by protocol:");
     for (int i = 0; i < PS_PB__COUNT; i++) {
         human_bytes(b, (double)w->proto_bytes[i]);
@@ -268,8 +268,10 @@ static void print_summary(const struct ps_pipeline *w, double secs, const char *
         for (int i = 0; i < PS_C__COUNT; i++) {
             if ((int)ps_counter_table[i].kind != kind || !c->v[i])
                 continue;
-            fprintf(stderr, "%s %s %" PRIu64, any ? "," : kind == PS_CK_DROP ? "  drops:" :
-                                                                                  "  anomalies:",
+            fprintf(stderr, "%s %s %" PRIu64,
+                    any                  ? ","
+                    : kind == PS_CK_DROP ? "  drops:"
+                                         : "  anomalies:",
                     ps_counter_table[i].name, c->v[i]);
             any = true;
         }
@@ -277,14 +279,14 @@ static void print_summary(const struct ps_pipeline *w, double secs, const char *
             fputc('\n', stderr);
     }
     if (c->v[PS_C_DEC_IPV4_FRAG] + c->v[PS_C_DEC_IPV6_FRAG])
-        fprintf(stderr, "  fragments: %" PRIu64 " (not in flows: reassembly is not in this "
-                        "build)\n",
+        fprintf(stderr,
+                "  fragments: %" PRIu64 " (not in flows: reassembly is not in this "
+                "build)\n",
                 c->v[PS_C_DEC_IPV4_FRAG] + c->v[PS_C_DEC_IPV6_FRAG]);
     if (eve)
         fprintf(stderr, "  eve: %s (%" PRIu64 " records)\n", eve, w->out.eve_records);
     if (flowlog)
-        fprintf(stderr, "  flowlog: %s (%" PRIu64 " records)\n", flowlog,
-                w->out.flowlog_records);
+        fprintf(stderr, "  flowlog: %s (%" PRIu64 " records)\n", flowlog, w->out.flowlog_records);
 }
 
 static int set_timeout(struct ps_flow_config *fc, const char *arg)
@@ -292,9 +294,12 @@ static int set_timeout(struct ps_flow_config *fc, const char *arg)
     static const struct {
         const char *name;
         int tc;
-    } names[] = { { "tcp-new", PS_TC_TCP_NEW }, { "tcp-established", PS_TC_TCP_EST },
-                  { "tcp-closed", PS_TC_TCP_CLOSED }, { "udp", PS_TC_UDP },
-                  { "icmp", PS_TC_ICMP }, { "other", PS_TC_OTHER } };
+    } names[] = {{"tcp-new", PS_TC_TCP_NEW},
+                 {"tcp-established", PS_TC_TCP_EST},
+                 {"tcp-closed", PS_TC_TCP_CLOSED},
+                 {"udp", PS_TC_UDP},
+                 {"icmp", PS_TC_ICMP},
+                 {"other", PS_TC_OTHER}};
     const char *eq = strchr(arg, '=');
     if (!eq)
         return -1;
@@ -311,39 +316,57 @@ static int set_timeout(struct ps_flow_config *fc, const char *arg)
 static int cmd_read(int argc, char **argv)
 {
     enum {
-        O_EVE = 256, O_FLOWLOG, O_SESSIONS, O_VXLAN, O_GENEVE, O_NOVXLAN, O_NOGENEVE,
-        O_DEPTH, O_NOCSUM, O_CAP, O_POLICY, O_TIMEOUT, O_DET, O_IVAL, O_STATS,
-        O_DFPOL, O_DFTRACK, O_DFMEM, O_DFTO, O_DFFLOOD, O_NOANOM,
+        O_EVE = 256,
+        O_FLOWLOG,
+        O_SESSIONS,
+        O_VXLAN,
+        O_GENEVE,
+        O_NOVXLAN,
+        O_NOGENEVE,
+        O_DEPTH,
+        O_NOCSUM,
+        O_CAP,
+        O_POLICY,
+        O_TIMEOUT,
+        O_DET,
+        O_IVAL,
+        O_STATS,
+        O_DFPOL,
+        O_DFTRACK,
+        O_DFMEM,
+        O_DFTO,
+        O_DFFLOOD,
+        O_NOANOM,
     };
     static const struct option lopts[] = {
-        { "filter", required_argument, NULL, 'f' },
-        { "log-dir", required_argument, NULL, 'l' },
-        { "eve", required_argument, NULL, O_EVE },
-        { "flowlog", required_argument, NULL, O_FLOWLOG },
-        { "sessions", required_argument, NULL, O_SESSIONS },
-        { "vxlan-port", required_argument, NULL, O_VXLAN },
-        { "geneve-port", required_argument, NULL, O_GENEVE },
-        { "no-vxlan", no_argument, NULL, O_NOVXLAN },
-        { "no-geneve", no_argument, NULL, O_NOGENEVE },
-        { "max-tunnel-depth", required_argument, NULL, O_DEPTH },
-        { "no-checksums", no_argument, NULL, O_NOCSUM },
-        { "flow-capacity", required_argument, NULL, O_CAP },
-        { "full-policy", required_argument, NULL, O_POLICY },
-        { "timeout", required_argument, NULL, O_TIMEOUT },
-        { "deterministic", no_argument, NULL, O_DET },
-        { "flowlog-interval", required_argument, NULL, O_IVAL },
-        { "stats-interval", required_argument, NULL, O_STATS },
-        { "defrag-policy", required_argument, NULL, O_DFPOL },
-        { "defrag-trackers", required_argument, NULL, O_DFTRACK },
-        { "defrag-memcap", required_argument, NULL, O_DFMEM },
-        { "defrag-timeout", required_argument, NULL, O_DFTO },
-        { "frag-flood-threshold", required_argument, NULL, O_DFFLOOD },
-        { "no-anomaly-events", no_argument, NULL, O_NOANOM },
-        { "quiet", no_argument, NULL, 'q' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
+        {"filter", required_argument, NULL, 'f'},
+        {"log-dir", required_argument, NULL, 'l'},
+        {"eve", required_argument, NULL, O_EVE},
+        {"flowlog", required_argument, NULL, O_FLOWLOG},
+        {"sessions", required_argument, NULL, O_SESSIONS},
+        {"vxlan-port", required_argument, NULL, O_VXLAN},
+        {"geneve-port", required_argument, NULL, O_GENEVE},
+        {"no-vxlan", no_argument, NULL, O_NOVXLAN},
+        {"no-geneve", no_argument, NULL, O_NOGENEVE},
+        {"max-tunnel-depth", required_argument, NULL, O_DEPTH},
+        {"no-checksums", no_argument, NULL, O_NOCSUM},
+        {"flow-capacity", required_argument, NULL, O_CAP},
+        {"full-policy", required_argument, NULL, O_POLICY},
+        {"timeout", required_argument, NULL, O_TIMEOUT},
+        {"deterministic", no_argument, NULL, O_DET},
+        {"flowlog-interval", required_argument, NULL, O_IVAL},
+        {"stats-interval", required_argument, NULL, O_STATS},
+        {"defrag-policy", required_argument, NULL, O_DFPOL},
+        {"defrag-trackers", required_argument, NULL, O_DFTRACK},
+        {"defrag-memcap", required_argument, NULL, O_DFMEM},
+        {"defrag-timeout", required_argument, NULL, O_DFTO},
+        {"frag-flood-threshold", required_argument, NULL, O_DFFLOOD},
+        {"no-anomaly-events", no_argument, NULL, O_NOANOM},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
-    struct read_opts o = { 0 };
+    struct read_opts o = {0};
     struct ps_pipeline_config cfg;
     ps_pipeline_config_default(&cfg);
     uint16_t vx[64], gv[64];
@@ -355,13 +378,27 @@ static int cmd_read(int argc, char **argv)
     optind = 1;
     while ((ch = getopt_long(argc, argv, "f:l:qh", lopts, NULL)) != -1) {
         switch (ch) {
-        case 'f': o.filter = optarg; break;
-        case 'l': o.log_dir = optarg; break;
-        case 'q': o.quiet = true; break;
-        case 'h': fputs(usage_read, stdout); return 0;
-        case O_EVE: o.eve = optarg; break;
-        case O_FLOWLOG: o.flowlog = optarg; break;
-        case O_SESSIONS: o.sessions = optarg; break;
+        case 'f':
+            o.filter = optarg;
+            break;
+        case 'l':
+            o.log_dir = optarg;
+            break;
+        case 'q':
+            o.quiet = true;
+            break;
+        case 'h':
+            fputs(usage_read, stdout);
+            return 0;
+        case O_EVE:
+            o.eve = optarg;
+            break;
+        case O_FLOWLOG:
+            o.flowlog = optarg;
+            break;
+        case O_SESSIONS:
+            o.sessions = optarg;
+            break;
         case O_VXLAN:
         case O_GENEVE: {
             uint16_t port = (uint16_t)parse_ulong(optarg, 65535, "port");
@@ -374,10 +411,18 @@ static int cmd_read(int argc, char **argv)
             arr[(*n)++] = port;
             break;
         }
-        case O_NOVXLAN: nvx = 0; break;
-        case O_NOGENEVE: ngv = 0; break;
-        case O_DEPTH: depth = (int)parse_ulong(optarg, 32, "tunnel depth"); break;
-        case O_NOCSUM: csum = false; break;
+        case O_NOVXLAN:
+            nvx = 0;
+            break;
+        case O_NOGENEVE:
+            ngv = 0;
+            break;
+        case O_DEPTH:
+            depth = (int)parse_ulong(optarg, 32, "tunnel depth");
+            break;
+        case O_NOCSUM:
+            csum = false;
+            break;
         case O_CAP:
             cfg.flow.capacity = (uint32_t)parse_ulong(optarg, 1u << 30, "flow capacity");
             if (!cfg.flow.capacity)
@@ -394,19 +439,25 @@ static int cmd_read(int argc, char **argv)
         case O_TIMEOUT:
             if (set_timeout(&cfg.flow, optarg))
                 die_usage("timeout must be CLASS=SECONDS, CLASS one of tcp-new, "
-                          "tcp-established, tcp-closed, udp, icmp, other", optarg);
+                          "tcp-established, tcp-closed, udp, icmp, other",
+                          optarg);
             break;
-        case O_DET: det = true; break;
+        case O_DET:
+            det = true;
+            break;
         case O_IVAL:
             cfg.flow.interval_s = (uint32_t)parse_ulong(optarg, 3600, "interval");
             if (!cfg.flow.interval_s)
                 die_usage("interval must be at least 1 second", optarg);
             break;
-        case O_STATS: cfg.stats_interval_s = (uint32_t)parse_ulong(optarg, 86400, "interval"); break;
+        case O_STATS:
+            cfg.stats_interval_s = (uint32_t)parse_ulong(optarg, 86400, "interval");
+            break;
         case O_DFPOL:
             if (ps_defrag_config_policy(&cfg.defrag, optarg))
                 die_usage("defrag policy must be POLICY or CIDR=POLICY, POLICY one of drop, "
-                          "first, last, bsd, linux, windows, solaris (at most 64 CIDRs)", optarg);
+                          "first, last, bsd, linux, windows, solaris (at most 64 CIDRs)",
+                          optarg);
             break;
         case O_DFTRACK:
             cfg.defrag.max_trackers = (uint32_t)parse_ulong(optarg, 1u << 20, "defrag trackers");
@@ -422,8 +473,11 @@ static int cmd_read(int argc, char **argv)
         case O_DFFLOOD:
             cfg.defrag.flood_threshold = (uint32_t)parse_ulong(optarg, 1u << 20, "threshold");
             break;
-        case O_NOANOM: cfg.detect.anomaly_events = false; break;
-        default: die_usage("bad option", NULL);
+        case O_NOANOM:
+            cfg.detect.anomaly_events = false;
+            break;
+        default:
+            die_usage("bad option", NULL);
         }
     }
     int nfiles = argc - optind;
@@ -473,7 +527,7 @@ static int cmd_read(int argc, char **argv)
             w->dec.udp_port_kind[gv[i]] = PS_UDP_PORT_GENEVE;
     }
 
-    struct ps_eni_map eni = { 0 };
+    struct ps_eni_map eni = {0};
     if (o.sessions) {
         char err[300];
         if (ps_eni_map_load(&eni, o.sessions, err, sizeof(err))) {
@@ -508,7 +562,7 @@ static int cmd_read(int argc, char **argv)
         ps_out_flowlog_header(&w->out);
     }
 
-    struct progress pr = { 0 };
+    struct progress pr = {0};
     pr.on = !o.quiet && isatty(STDERR_FILENO);
     pr.start = pr.last = now_s();
     if (stdin_uses == 0) {
@@ -566,7 +620,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(cmd, "--list-counters") == 0) {
-        static const char *kinds[] = { "count", "drop", "anomaly" };
+        static const char *kinds[] = {"count", "drop", "anomaly"};
         for (int i = 0; i < PS_C__COUNT; i++)
             printf("%s\t%s\t%s\n", ps_counter_table[i].name, kinds[ps_counter_table[i].kind],
                    ps_counter_table[i].desc);

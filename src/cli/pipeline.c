@@ -24,13 +24,13 @@ int ps_pipeline_init(struct ps_pipeline *w, const struct ps_pipeline_config *cfg
     w->next_stats_us = 0;
     if (ps_session_table_init(&w->sessions, cfg->session_capacity, cfg->seed ^ 0x5e55))
         return -1;
-    struct ps_flow_sink sink = { ps_out_flow_end, ps_out_flow_interval, &w->out };
+    struct ps_flow_sink sink = {ps_out_flow_end, ps_out_flow_interval, &w->out};
     if (ps_flow_table_init(&w->flows, &cfg->flow, cfg->seed, &w->c, sink)) {
         ps_session_table_free(&w->sessions);
         return -1;
     }
     w->out.sessions = &w->sessions;
-    struct ps_detect_out dout = { ps_out_alert, ps_out_anomaly, &w->out };
+    struct ps_detect_out dout = {ps_out_alert, ps_out_anomaly, &w->out};
     w->detect = ps_detect_new(&cfg->detect, cfg->seed ^ 0xde7ec7, &w->c, dout);
     w->defrag = w->detect ? ps_defrag_new(&cfg->defrag, cfg->seed ^ 0xf7a9, &w->c,
                                           ps_detect_sink(w->detect))

@@ -3,7 +3,7 @@
 #include "core/counters.h"
 
 const struct ps_counter_info ps_counter_table[PS_C__COUNT] = {
-#define PS_X(id, name, kind, desc) [PS_C_##id] = { name, kind, desc },
+#define PS_X(id, name, kind, desc) [PS_C_##id] = {name, kind, desc},
     PS_COUNTERS(PS_X)
 #undef PS_X
 };

@@ -16,134 +16,134 @@ enum ps_counter_kind {
 };
 
 /* X(id, "dotted.name", kind, "meaning") */
-#define PS_COUNTERS(X)                                                                            \
-    X(PKTS_RECEIVED, "pkts.received", PS_CK_COUNT, "packets read from the source")               \
-    X(PKTS_DECODED, "pkts.decoded", PS_CK_COUNT, "packets decoded (received minus dropped)")     \
-    X(BYTES_RECEIVED, "bytes.received", PS_CK_COUNT, "bytes on the wire of received packets")    \
-    X(DEC_ETH, "decoder.ethernet", PS_CK_COUNT, "Ethernet frames")                               \
-    X(DEC_VLAN, "decoder.vlan", PS_CK_COUNT, "802.1Q/802.1ad tags")                              \
-    X(DEC_ARP, "decoder.arp", PS_CK_COUNT, "ARP packets (no flow)")                              \
-    X(DEC_SLL, "decoder.sll", PS_CK_COUNT, "Linux cooked capture v1 headers")                    \
-    X(DEC_SLL2, "decoder.sll2", PS_CK_COUNT, "Linux cooked capture v2 headers")                  \
-    X(DEC_IPV4, "decoder.ipv4", PS_CK_COUNT, "IPv4 headers")                                     \
-    X(DEC_IPV6, "decoder.ipv6", PS_CK_COUNT, "IPv6 headers")                                     \
-    X(DEC_IPV4_OPTS, "decoder.ipv4.options", PS_CK_COUNT, "IPv4 headers carrying options")       \
-    X(DEC_IPV6_EXT, "decoder.ipv6.exthdr", PS_CK_COUNT, "IPv6 extension headers walked")         \
-    X(DEC_IPV4_FRAG, "decoder.ipv4.frag", PS_CK_COUNT, "IPv4 fragments (held out of flows)")     \
-    X(DEC_IPV6_FRAG, "decoder.ipv6.frag", PS_CK_COUNT, "IPv6 fragments (held out of flows)")     \
-    X(DEC_TCP, "decoder.tcp", PS_CK_COUNT, "TCP segments")                                       \
-    X(DEC_UDP, "decoder.udp", PS_CK_COUNT, "UDP datagrams")                                      \
-    X(DEC_ICMP, "decoder.icmp", PS_CK_COUNT, "ICMP messages")                                    \
-    X(DEC_ICMPV6, "decoder.icmpv6", PS_CK_COUNT, "ICMPv6 messages")                              \
-    X(DEC_OTHER_L4, "decoder.other_l4", PS_CK_COUNT, "IP packets of other protocols")            \
-    X(DEC_OTHER_L2, "decoder.other_l2", PS_CK_COUNT, "frames of other ethertypes (no flow)")     \
-    X(DEC_VXLAN, "decoder.vxlan", PS_CK_COUNT, "VXLAN headers")                                  \
-    X(DEC_GENEVE, "decoder.geneve", PS_CK_COUNT, "GENEVE headers")                               \
-    X(DEC_GWLB, "decoder.geneve.gwlb", PS_CK_COUNT, "GENEVE headers with AWS GWLB options")      \
-    X(DEC_GRE, "decoder.gre", PS_CK_COUNT, "GRE headers")                                        \
-    X(DEC_ERSPAN1, "decoder.erspan1", PS_CK_COUNT, "ERSPAN type I frames")                       \
-    X(DEC_ERSPAN2, "decoder.erspan2", PS_CK_COUNT, "ERSPAN type II headers")                     \
-    X(DEC_ERSPAN3, "decoder.erspan3", PS_CK_COUNT, "ERSPAN type III headers")                    \
-    X(DEC_IPIP, "decoder.ipip", PS_CK_COUNT, "IPv4-in-IP and IPv6-in-IP")                        \
-    X(DEC_TRUNC, "decoder.truncated", PS_CK_COUNT,                                              \
-      "packets captured shorter than their IP length (mirror packet-length, snaplen)")           \
-    X(DROP_LINKTYPE, "drop.linktype", PS_CK_DROP, "link type not supported")                     \
-    X(DROP_ETH_TRUNC, "drop.ethernet.trunc", PS_CK_DROP, "frame shorter than its L2 header")     \
-    X(DROP_VLAN_DEPTH, "drop.vlan.depth", PS_CK_DROP, "more than 2 VLAN tags")                   \
-    X(DROP_IPV4_TRUNC, "drop.ipv4.trunc", PS_CK_DROP, "IPv4 header cut by the capture")          \
-    X(DROP_IPV4_INVALID, "drop.ipv4.invalid", PS_CK_DROP,                                       \
-      "IPv4 version/IHL/total length invalid")                                                   \
-    X(DROP_IPV6_TRUNC, "drop.ipv6.trunc", PS_CK_DROP, "IPv6 header cut by the capture")          \
-    X(DROP_IPV6_INVALID, "drop.ipv6.invalid", PS_CK_DROP, "IPv6 version invalid")                \
-    X(DROP_IPV6_EXTHDR, "drop.ipv6.exthdr", PS_CK_DROP,                                         \
-      "IPv6 extension header chain malformed or over the cap")                                   \
-    X(DROP_TUNNEL_DEPTH, "drop.tunnel.depth", PS_CK_DROP, "tunnels nested deeper than the cap")  \
-    X(DROP_VXLAN_INVALID, "drop.vxlan.invalid", PS_CK_DROP, "VXLAN header cut short")            \
-    X(DROP_GENEVE_INVALID, "drop.geneve.invalid", PS_CK_DROP,                                   \
-      "GENEVE header or options malformed, or version not 0")                                    \
-    X(DROP_GRE_INVALID, "drop.gre.invalid", PS_CK_DROP, "GRE header malformed or cut short")     \
-    X(DROP_ERSPAN_INVALID, "drop.erspan.invalid", PS_CK_DROP, "ERSPAN header malformed")         \
-    X(DROP_FLOW_FULL, "drop.flow.full", PS_CK_DROP,                                             \
-      "flow table full and no flow could be evicted")                                            \
-    X(ANOM_VXLAN_RESERVED, "anomaly.vxlan.reserved_bits", PS_CK_ANOMALY,                        \
-      "VXLAN reserved bits not zero (RFC 7348 s5: ignored on receipt)")                          \
-    X(ANOM_VXLAN_NO_I, "anomaly.vxlan.no_vni_flag", PS_CK_ANOMALY,                              \
-      "VXLAN I flag clear (RFC 7348 s5: MUST be 1)")                                             \
-    X(ANOM_GENEVE_CRIT, "anomaly.geneve.critical_option", PS_CK_ANOMALY,                        \
-      "GENEVE C bit set or unknown critical option (RFC 8926 s3.5)")                              \
-    X(ANOM_GWLB_PARTIAL, "anomaly.geneve.gwlb_partial", PS_CK_ANOMALY,                          \
-      "GENEVE GWLB options present but not all three")                                           \
-    X(ANOM_GRE_PROTO, "anomaly.gre.ppp_protocol", PS_CK_ANOMALY,                                \
-      "PPP protocol inside enhanced GRE not IPv4/IPv6: payload not decoded")                     \
-    X(ANOM_ERSPAN_FT, "anomaly.erspan.frame_type", PS_CK_ANOMALY,                               \
-      "ERSPAN III frame type not Ethernet (0) or IP (2): payload not decoded")                   \
-    X(ANOM_IPV4_TRUNC, "anomaly.ipv4.trunc", PS_CK_ANOMALY,                                     \
-      "IPv4 total length beyond the captured bytes (truncated copy)")                            \
-    X(ANOM_IPV6_TRUNC, "anomaly.ipv6.trunc", PS_CK_ANOMALY,                                     \
-      "IPv6 payload length beyond the captured bytes (truncated copy)")                          \
-    X(ANOM_IPV4_CSUM, "anomaly.ipv4.bad_checksum", PS_CK_ANOMALY,                               \
-      "IPv4 header checksum wrong on a complete packet")                                         \
-    X(ANOM_IPV4_OPT, "anomaly.ipv4.option_malformed", PS_CK_ANOMALY,                            \
-      "IPv4 option length invalid (RFC 791 s3.1)")                                               \
-    X(ANOM_IPV6_ATOMIC, "anomaly.ipv6.atomic_fragment", PS_CK_ANOMALY,                          \
-      "IPv6 atomic fragment: Fragment header with offset 0 and M clear (RFC 6946)")              \
-    X(ANOM_IPV6_JUMBO, "anomaly.ipv6.zero_length", PS_CK_ANOMALY,                               \
-      "IPv6 payload length 0 (jumbogram or BIG TCP): captured length used")                      \
-    X(ANOM_IPV4_ZEROLEN, "anomaly.ipv4.zero_length", PS_CK_ANOMALY,                             \
-      "IPv4 total length 0 (TSO/BIG TCP capture): captured length used")                         \
-    X(ANOM_TCP_TRUNC, "anomaly.tcp.trunc", PS_CK_ANOMALY, "TCP header cut by the capture")       \
-    X(ANOM_TCP_HLEN, "anomaly.tcp.header_length", PS_CK_ANOMALY, "TCP data offset below 5")      \
-    X(ANOM_TCP_OPT, "anomaly.tcp.option_malformed", PS_CK_ANOMALY, "TCP option length invalid")  \
-    X(ANOM_TCP_CSUM, "anomaly.tcp.bad_checksum", PS_CK_ANOMALY,                                 \
-      "TCP checksum wrong on a complete packet")                                                 \
-    X(ANOM_UDP_TRUNC, "anomaly.udp.trunc", PS_CK_ANOMALY, "UDP header cut by the capture")       \
-    X(ANOM_UDP_LEN, "anomaly.udp.length", PS_CK_ANOMALY, "UDP length field disagrees with IP")   \
-    X(ANOM_UDP_CSUM, "anomaly.udp.bad_checksum", PS_CK_ANOMALY,                                 \
-      "UDP checksum wrong on a complete packet")                                                 \
-    X(ANOM_ICMP_TRUNC, "anomaly.icmp.trunc", PS_CK_ANOMALY, "ICMP header cut by the capture")    \
-    X(ANOM_ICMP_CSUM, "anomaly.icmp.bad_checksum", PS_CK_ANOMALY,                               \
-      "ICMP/ICMPv6 checksum wrong on a complete packet")                                         \
-    X(FLOW_CREATED, "flow.created", PS_CK_COUNT, "flows created")                                \
-    X(FLOW_END_TIMEOUT, "flow.end.timeout", PS_CK_COUNT, "flows ended by idle timeout")          \
-    X(FLOW_END_CLOSED, "flow.end.closed", PS_CK_COUNT, "TCP flows ended after FIN/RST")          \
-    X(FLOW_END_EVICTED, "flow.end.evicted", PS_CK_COUNT, "flows evicted because the table was full") \
-    X(FLOW_END_SHUTDOWN, "flow.end.shutdown", PS_CK_COUNT, "flows flushed at end of input")      \
-    X(MIRROR_SESSIONS_FULL, "mirror.sessions_full", PS_CK_COUNT,                                \
-      "tunnel packets not counted per session because the session table was full")              \
-    X(DEFRAG_FRAGMENTS, "defrag.fragments", PS_CK_COUNT, "IP fragments given to reassembly")     \
-    X(DEFRAG_REASSEMBLED, "defrag.reassembled", PS_CK_COUNT,                                    \
-      "datagrams reassembled and decoded again")                                                 \
-    X(DEFRAG_DUPLICATE, "defrag.duplicate", PS_CK_COUNT,                                        \
-      "exact duplicate fragments ignored (not overlaps)")                                        \
-    X(DEFRAG_OVERLAP, "defrag.overlap", PS_CK_COUNT, "datagrams whose fragments overlapped")     \
-    X(DEFRAG_DROPPED_OVERLAP, "defrag.dropped.overlap", PS_CK_COUNT,                            \
-      "datagrams discarded for an overlap (policy drop, or IPv6: RFC 5722)")                     \
-    X(DEFRAG_DROPPED_OVERSIZE, "defrag.dropped.oversize", PS_CK_COUNT,                          \
-      "fragments reaching past 65535 bytes, not kept")                                           \
-    X(DEFRAG_DROPPED_TOO_MANY, "defrag.dropped.too_many_fragments", PS_CK_COUNT,                \
-      "datagrams with more fragments than allowed, discarded")                                   \
-    X(DEFRAG_DROPPED_INCONSISTENT, "defrag.dropped.inconsistent_end", PS_CK_COUNT,              \
-      "datagrams with two different last fragments, discarded")                                  \
-    X(DEFRAG_DROPPED_MEMORY, "defrag.dropped.memory", PS_CK_COUNT,                              \
-      "datagrams discarded: larger than 96 KiB of fragment bytes or no memory left")            \
-    X(DEFRAG_INVALID, "defrag.invalid", PS_CK_COUNT,                                            \
-      "reassembled datagrams that do not decode (their headers are malformed)")                 \
-    X(DEFRAG_TRUNCATED, "defrag.truncated", PS_CK_COUNT,                                        \
-      "fragments whose copy was cut (mirror packet length): not reassembled")                    \
-    X(DEFRAG_TIMEOUT, "defrag.timeout", PS_CK_COUNT, "incomplete datagrams given up at timeout") \
-    X(DEFRAG_EVICTED, "defrag.evicted", PS_CK_COUNT,                                            \
-      "incomplete datagrams given up because the tables were full")                              \
-    X(DEFRAG_MEMCAP, "defrag.memcap", PS_CK_COUNT,                                              \
-      "times the fragment memory was full (an eviction followed)")                               \
-    X(DEFRAG_INCOMPLETE_END, "defrag.incomplete_at_end", PS_CK_COUNT,                           \
-      "incomplete datagrams pending at the end of input")                                        \
-    X(DEFRAG_SOURCES_FULL, "defrag.sources_full", PS_CK_COUNT,                                  \
-      "fragments whose source could not be tracked for frag_flood (table full)")                 \
-    X(ALERTS, "alert.emitted", PS_CK_COUNT, "alerts written")                                    \
-    X(ANOMALY_EVENTS, "alert.anomaly_events", PS_CK_COUNT, "anomaly events written")             \
-    X(ANOMALY_EVENTS_SUPPRESSED, "alert.anomaly_events_suppressed", PS_CK_COUNT,                \
-      "anomaly events not written: over the rate per name per second (the counters still count)") \
-    X(ALERTS_SUPPRESSED, "alert.suppressed", PS_CK_COUNT,                                       \
+#define PS_COUNTERS(X)                                                                             \
+    X(PKTS_RECEIVED, "pkts.received", PS_CK_COUNT, "packets read from the source")                 \
+    X(PKTS_DECODED, "pkts.decoded", PS_CK_COUNT, "packets decoded (received minus dropped)")       \
+    X(BYTES_RECEIVED, "bytes.received", PS_CK_COUNT, "bytes on the wire of received packets")      \
+    X(DEC_ETH, "decoder.ethernet", PS_CK_COUNT, "Ethernet frames")                                 \
+    X(DEC_VLAN, "decoder.vlan", PS_CK_COUNT, "802.1Q/802.1ad tags")                                \
+    X(DEC_ARP, "decoder.arp", PS_CK_COUNT, "ARP packets (no flow)")                                \
+    X(DEC_SLL, "decoder.sll", PS_CK_COUNT, "Linux cooked capture v1 headers")                      \
+    X(DEC_SLL2, "decoder.sll2", PS_CK_COUNT, "Linux cooked capture v2 headers")                    \
+    X(DEC_IPV4, "decoder.ipv4", PS_CK_COUNT, "IPv4 headers")                                       \
+    X(DEC_IPV6, "decoder.ipv6", PS_CK_COUNT, "IPv6 headers")                                       \
+    X(DEC_IPV4_OPTS, "decoder.ipv4.options", PS_CK_COUNT, "IPv4 headers carrying options")         \
+    X(DEC_IPV6_EXT, "decoder.ipv6.exthdr", PS_CK_COUNT, "IPv6 extension headers walked")           \
+    X(DEC_IPV4_FRAG, "decoder.ipv4.frag", PS_CK_COUNT, "IPv4 fragments (held out of flows)")       \
+    X(DEC_IPV6_FRAG, "decoder.ipv6.frag", PS_CK_COUNT, "IPv6 fragments (held out of flows)")       \
+    X(DEC_TCP, "decoder.tcp", PS_CK_COUNT, "TCP segments")                                         \
+    X(DEC_UDP, "decoder.udp", PS_CK_COUNT, "UDP datagrams")                                        \
+    X(DEC_ICMP, "decoder.icmp", PS_CK_COUNT, "ICMP messages")                                      \
+    X(DEC_ICMPV6, "decoder.icmpv6", PS_CK_COUNT, "ICMPv6 messages")                                \
+    X(DEC_OTHER_L4, "decoder.other_l4", PS_CK_COUNT, "IP packets of other protocols")              \
+    X(DEC_OTHER_L2, "decoder.other_l2", PS_CK_COUNT, "frames of other ethertypes (no flow)")       \
+    X(DEC_VXLAN, "decoder.vxlan", PS_CK_COUNT, "VXLAN headers")                                    \
+    X(DEC_GENEVE, "decoder.geneve", PS_CK_COUNT, "GENEVE headers")                                 \
+    X(DEC_GWLB, "decoder.geneve.gwlb", PS_CK_COUNT, "GENEVE headers with AWS GWLB options")        \
+    X(DEC_GRE, "decoder.gre", PS_CK_COUNT, "GRE headers")                                          \
+    X(DEC_ERSPAN1, "decoder.erspan1", PS_CK_COUNT, "ERSPAN type I frames")                         \
+    X(DEC_ERSPAN2, "decoder.erspan2", PS_CK_COUNT, "ERSPAN type II headers")                       \
+    X(DEC_ERSPAN3, "decoder.erspan3", PS_CK_COUNT, "ERSPAN type III headers")                      \
+    X(DEC_IPIP, "decoder.ipip", PS_CK_COUNT, "IPv4-in-IP and IPv6-in-IP")                          \
+    X(DEC_TRUNC, "decoder.truncated", PS_CK_COUNT,                                                 \
+      "packets captured shorter than their IP length (mirror packet-length, snaplen)")             \
+    X(DROP_LINKTYPE, "drop.linktype", PS_CK_DROP, "link type not supported")                       \
+    X(DROP_ETH_TRUNC, "drop.ethernet.trunc", PS_CK_DROP, "frame shorter than its L2 header")       \
+    X(DROP_VLAN_DEPTH, "drop.vlan.depth", PS_CK_DROP, "more than 2 VLAN tags")                     \
+    X(DROP_IPV4_TRUNC, "drop.ipv4.trunc", PS_CK_DROP, "IPv4 header cut by the capture")            \
+    X(DROP_IPV4_INVALID, "drop.ipv4.invalid", PS_CK_DROP, "IPv4 version/IHL/total length invalid") \
+    X(DROP_IPV6_TRUNC, "drop.ipv6.trunc", PS_CK_DROP, "IPv6 header cut by the capture")            \
+    X(DROP_IPV6_INVALID, "drop.ipv6.invalid", PS_CK_DROP, "IPv6 version invalid")                  \
+    X(DROP_IPV6_EXTHDR, "drop.ipv6.exthdr", PS_CK_DROP,                                            \
+      "IPv6 extension header chain malformed or over the cap")                                     \
+    X(DROP_TUNNEL_DEPTH, "drop.tunnel.depth", PS_CK_DROP, "tunnels nested deeper than the cap")    \
+    X(DROP_VXLAN_INVALID, "drop.vxlan.invalid", PS_CK_DROP, "VXLAN header cut short")              \
+    X(DROP_GENEVE_INVALID, "drop.geneve.invalid", PS_CK_DROP,                                      \
+      "GENEVE header or options malformed, or version not 0")                                      \
+    X(DROP_GRE_INVALID, "drop.gre.invalid", PS_CK_DROP, "GRE header malformed or cut short")       \
+    X(DROP_ERSPAN_INVALID, "drop.erspan.invalid", PS_CK_DROP, "ERSPAN header malformed")           \
+    X(DROP_FLOW_FULL, "drop.flow.full", PS_CK_DROP,                                                \
+      "flow table full and no flow could be evicted")                                              \
+    X(ANOM_VXLAN_RESERVED, "anomaly.vxlan.reserved_bits", PS_CK_ANOMALY,                           \
+      "VXLAN reserved bits not zero (RFC 7348 s5: ignored on receipt)")                            \
+    X(ANOM_VXLAN_NO_I, "anomaly.vxlan.no_vni_flag", PS_CK_ANOMALY,                                 \
+      "VXLAN I flag clear (RFC 7348 s5: MUST be 1)")                                               \
+    X(ANOM_GENEVE_CRIT, "anomaly.geneve.critical_option", PS_CK_ANOMALY,                           \
+      "GENEVE C bit set or unknown critical option (RFC 8926 s3.5)")                               \
+    X(ANOM_GWLB_PARTIAL, "anomaly.geneve.gwlb_partial", PS_CK_ANOMALY,                             \
+      "GENEVE GWLB options present but not all three")                                             \
+    X(ANOM_GRE_PROTO, "anomaly.gre.ppp_protocol", PS_CK_ANOMALY,                                   \
+      "PPP protocol inside enhanced GRE not IPv4/IPv6: payload not decoded")                       \
+    X(ANOM_ERSPAN_FT, "anomaly.erspan.frame_type", PS_CK_ANOMALY,                                  \
+      "ERSPAN III frame type not Ethernet (0) or IP (2): payload not decoded")                     \
+    X(ANOM_IPV4_TRUNC, "anomaly.ipv4.trunc", PS_CK_ANOMALY,                                        \
+      "IPv4 total length beyond the captured bytes (truncated copy)")                              \
+    X(ANOM_IPV6_TRUNC, "anomaly.ipv6.trunc", PS_CK_ANOMALY,                                        \
+      "IPv6 payload length beyond the captured bytes (truncated copy)")                            \
+    X(ANOM_IPV4_CSUM, "anomaly.ipv4.bad_checksum", PS_CK_ANOMALY,                                  \
+      "IPv4 header checksum wrong on a complete packet")                                           \
+    X(ANOM_IPV4_OPT, "anomaly.ipv4.option_malformed", PS_CK_ANOMALY,                               \
+      "IPv4 option length invalid (RFC 791 s3.1)")                                                 \
+    X(ANOM_IPV6_ATOMIC, "anomaly.ipv6.atomic_fragment", PS_CK_ANOMALY,                             \
+      "IPv6 atomic fragment: Fragment header with offset 0 and M clear (RFC 6946)")                \
+    X(ANOM_IPV6_JUMBO, "anomaly.ipv6.zero_length", PS_CK_ANOMALY,                                  \
+      "IPv6 payload length 0 (jumbogram or BIG TCP): captured length used")                        \
+    X(ANOM_IPV4_ZEROLEN, "anomaly.ipv4.zero_length", PS_CK_ANOMALY,                                \
+      "IPv4 total length 0 (TSO/BIG TCP capture): captured length used")                           \
+    X(ANOM_TCP_TRUNC, "anomaly.tcp.trunc", PS_CK_ANOMALY, "TCP header cut by the capture")         \
+    X(ANOM_TCP_HLEN, "anomaly.tcp.header_length", PS_CK_ANOMALY, "TCP data offset below 5")        \
+    X(ANOM_TCP_OPT, "anomaly.tcp.option_malformed", PS_CK_ANOMALY, "TCP option length invalid")    \
+    X(ANOM_TCP_CSUM, "anomaly.tcp.bad_checksum", PS_CK_ANOMALY,                                    \
+      "TCP checksum wrong on a complete packet")                                                   \
+    X(ANOM_UDP_TRUNC, "anomaly.udp.trunc", PS_CK_ANOMALY, "UDP header cut by the capture")         \
+    X(ANOM_UDP_LEN, "anomaly.udp.length", PS_CK_ANOMALY, "UDP length field disagrees with IP")     \
+    X(ANOM_UDP_CSUM, "anomaly.udp.bad_checksum", PS_CK_ANOMALY,                                    \
+      "UDP checksum wrong on a complete packet")                                                   \
+    X(ANOM_ICMP_TRUNC, "anomaly.icmp.trunc", PS_CK_ANOMALY, "ICMP header cut by the capture")      \
+    X(ANOM_ICMP_CSUM, "anomaly.icmp.bad_checksum", PS_CK_ANOMALY,                                  \
+      "ICMP/ICMPv6 checksum wrong on a complete packet")                                           \
+    X(FLOW_CREATED, "flow.created", PS_CK_COUNT, "flows created")                                  \
+    X(FLOW_END_TIMEOUT, "flow.end.timeout", PS_CK_COUNT, "flows ended by idle timeout")            \
+    X(FLOW_END_CLOSED, "flow.end.closed", PS_CK_COUNT, "TCP flows ended after FIN/RST")            \
+    X(FLOW_END_EVICTED, "flow.end.evicted", PS_CK_COUNT,                                           \
+      "flows evicted because the table was full")                                                  \
+    X(FLOW_END_SHUTDOWN, "flow.end.shutdown", PS_CK_COUNT, "flows flushed at end of input")        \
+    X(MIRROR_SESSIONS_FULL, "mirror.sessions_full", PS_CK_COUNT,                                   \
+      "tunnel packets not counted per session because the session table was full")                 \
+    X(DEFRAG_FRAGMENTS, "defrag.fragments", PS_CK_COUNT, "IP fragments given to reassembly")       \
+    X(DEFRAG_REASSEMBLED, "defrag.reassembled", PS_CK_COUNT,                                       \
+      "datagrams reassembled and decoded again")                                                   \
+    X(DEFRAG_DUPLICATE, "defrag.duplicate", PS_CK_COUNT,                                           \
+      "exact duplicate fragments ignored (not overlaps)")                                          \
+    X(DEFRAG_OVERLAP, "defrag.overlap", PS_CK_COUNT, "datagrams whose fragments overlapped")       \
+    X(DEFRAG_DROPPED_OVERLAP, "defrag.dropped.overlap", PS_CK_COUNT,                               \
+      "datagrams discarded for an overlap (policy drop, or IPv6: RFC 5722)")                       \
+    X(DEFRAG_DROPPED_OVERSIZE, "defrag.dropped.oversize", PS_CK_COUNT,                             \
+      "fragments reaching past 65535 bytes, not kept")                                             \
+    X(DEFRAG_DROPPED_TOO_MANY, "defrag.dropped.too_many_fragments", PS_CK_COUNT,                   \
+      "datagrams with more fragments than allowed, discarded")                                     \
+    X(DEFRAG_DROPPED_INCONSISTENT, "defrag.dropped.inconsistent_end", PS_CK_COUNT,                 \
+      "datagrams with two different last fragments, discarded")                                    \
+    X(DEFRAG_DROPPED_MEMORY, "defrag.dropped.memory", PS_CK_COUNT,                                 \
+      "datagrams discarded: larger than 96 KiB of fragment bytes or no memory left")               \
+    X(DEFRAG_INVALID, "defrag.invalid", PS_CK_COUNT,                                               \
+      "reassembled datagrams that do not decode (their headers are malformed)")                    \
+    X(DEFRAG_TRUNCATED, "defrag.truncated", PS_CK_COUNT,                                           \
+      "fragments whose copy was cut (mirror packet length): not reassembled")                      \
+    X(DEFRAG_TIMEOUT, "defrag.timeout", PS_CK_COUNT, "incomplete datagrams given up at timeout")   \
+    X(DEFRAG_EVICTED, "defrag.evicted", PS_CK_COUNT,                                               \
+      "incomplete datagrams given up because the tables were full")                                \
+    X(DEFRAG_MEMCAP, "defrag.memcap", PS_CK_COUNT,                                                 \
+      "times the fragment memory was full (an eviction followed)")                                 \
+    X(DEFRAG_INCOMPLETE_END, "defrag.incomplete_at_end", PS_CK_COUNT,                              \
+      "incomplete datagrams pending at the end of input")                                          \
+    X(DEFRAG_SOURCES_FULL, "defrag.sources_full", PS_CK_COUNT,                                     \
+      "fragments whose source could not be tracked for frag_flood (table full)")                   \
+    X(ALERTS, "alert.emitted", PS_CK_COUNT, "alerts written")                                      \
+    X(ANOMALY_EVENTS, "alert.anomaly_events", PS_CK_COUNT, "anomaly events written")               \
+    X(ANOMALY_EVENTS_SUPPRESSED, "alert.anomaly_events_suppressed", PS_CK_COUNT,                   \
+      "anomaly events not written: over the rate per name per second (the counters still count)")  \
+    X(ALERTS_SUPPRESSED, "alert.suppressed", PS_CK_COUNT,                                          \
       "alerts not written: the same signature, source and destination within 60 s")
 
 enum ps_counter_id {
@@ -156,7 +156,7 @@ enum ps_counter_id {
 /* The anomaly counters are one run in the table: a packet marks its
  * anomalies in a 64-bit mask by their index in that run. */
 #define PS_C_ANOM__FIRST PS_C_ANOM_VXLAN_RESERVED
-#define PS_C_ANOM__LAST PS_C_ANOM_ICMP_CSUM
+#define PS_C_ANOM__LAST  PS_C_ANOM_ICMP_CSUM
 
 struct ps_counter_info {
     const char *name;

@@ -8,7 +8,7 @@
 #include "core/jparse.h"
 
 #define MAX_DEPTH 64
-#define MAX_FILE (64u << 20)
+#define MAX_FILE  (64u << 20)
 
 struct jp {
     const char *s;
@@ -94,12 +94,26 @@ static char *string(struct jp *p)
         }
         c = p->s[++k];
         switch (c) {
-        case 'n': out[o++] = '\n'; break;
-        case 't': out[o++] = '\t'; break;
-        case 'r': out[o++] = '\r'; break;
-        case 'b': out[o++] = '\b'; break;
-        case 'f': out[o++] = '\f'; break;
-        case '/': case '\\': case '"': out[o++] = c; break;
+        case 'n':
+            out[o++] = '\n';
+            break;
+        case 't':
+            out[o++] = '\t';
+            break;
+        case 'r':
+            out[o++] = '\r';
+            break;
+        case 'b':
+            out[o++] = '\b';
+            break;
+        case 'f':
+            out[o++] = '\f';
+            break;
+        case '/':
+        case '\\':
+        case '"':
+            out[o++] = c;
+            break;
         case 'u': {
             unsigned v = 0;
             for (int d = 0; d < 4; d++) {
@@ -227,7 +241,7 @@ static struct ps_jnode *value(struct jp *p, int depth)
         const char *word;
         enum ps_jtype t;
         double v;
-    } words[] = { { "true", PS_J_BOOL, 1 }, { "false", PS_J_BOOL, 0 }, { "null", PS_J_NULL, 0 } };
+    } words[] = {{"true", PS_J_BOOL, 1}, {"false", PS_J_BOOL, 0}, {"null", PS_J_NULL, 0}};
     for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
         size_t l = strlen(words[w].word);
         if (p->n - p->i >= l && memcmp(p->s + p->i, words[w].word, l) == 0) {
@@ -261,7 +275,7 @@ static struct ps_jnode *value(struct jp *p, int depth)
 
 struct ps_jnode *ps_jparse(const char *text, size_t len, char *err, size_t errlen)
 {
-    struct jp p = { text, len, 0, 1, err, errlen, false };
+    struct jp p = {text, len, 0, 1, err, errlen, false};
     struct ps_jnode *n = value(&p, 0);
     if (n) {
         ws(&p);

@@ -11,11 +11,11 @@ enum ps_jtype { PS_J_NULL, PS_J_BOOL, PS_J_NUM, PS_J_STR, PS_J_ARR, PS_J_OBJ };
 
 struct ps_jnode {
     enum ps_jtype type;
-    char *key;               /* member name inside an object, else NULL */
-    char *str;               /* PS_J_STR: decoded, NUL-terminated */
-    double num;              /* PS_J_NUM, PS_J_BOOL (0/1) */
-    struct ps_jnode *child;  /* first element or member */
-    struct ps_jnode *next;   /* next sibling */
+    char *key;              /* member name inside an object, else NULL */
+    char *str;              /* PS_J_STR: decoded, NUL-terminated */
+    double num;             /* PS_J_NUM, PS_J_BOOL (0/1) */
+    struct ps_jnode *child; /* first element or member */
+    struct ps_jnode *next;  /* next sibling */
 };
 
 /* Parse `len` bytes. On error returns NULL and writes a message (with the

@@ -20,7 +20,7 @@ struct ps_rd {
 
 static inline struct ps_rd ps_rd_init(const uint8_t *p, size_t len)
 {
-    struct ps_rd r = { p, len, false };
+    struct ps_rd r = {p, len, false};
     return r;
 }
 
@@ -72,8 +72,8 @@ static inline uint32_t ps_rd_be32(struct ps_rd *r)
         ps_rd_fail(r);
         return 0;
     }
-    uint32_t v = ((uint32_t)r->p[0] << 24) | ((uint32_t)r->p[1] << 16) |
-                 ((uint32_t)r->p[2] << 8) | r->p[3];
+    uint32_t v =
+        ((uint32_t)r->p[0] << 24) | ((uint32_t)r->p[1] << 16) | ((uint32_t)r->p[2] << 8) | r->p[3];
     r->p += 4;
     r->left -= 4;
     return v;
@@ -140,7 +140,7 @@ static inline const uint8_t *ps_rd_bytes(struct ps_rd *r, size_t n)
  * the parent moves past it. A short parent gives a bad, empty child. */
 static inline struct ps_rd ps_rd_sub(struct ps_rd *r, size_t n)
 {
-    struct ps_rd c = { r->p, 0, false };
+    struct ps_rd c = {r->p, 0, false};
     if (r->left < n) {
         ps_rd_fail(r);
         c.bad = true;

@@ -124,8 +124,8 @@ static void clear_inner(struct ps_pkt *p)
     p->l4_caplen = p->payload_len = 0;
 }
 
-int ps_decode(struct ps_decoder *d, struct ps_pkt *p, int dlt, const uint8_t *data,
-              uint32_t caplen, uint32_t wirelen, uint64_t ts_us)
+int ps_decode(struct ps_decoder *d, struct ps_pkt *p, int dlt, const uint8_t *data, uint32_t caplen,
+              uint32_t wirelen, uint64_t ts_us)
 {
     /* Reset only what a decoder may leave unset. */
     memset(&p->m, 0, sizeof(p->m));
@@ -163,8 +163,7 @@ int ps_decode(struct ps_decoder *d, struct ps_pkt *p, int dlt, const uint8_t *da
     }
 }
 
-int ps_decode_reassembled(struct ps_decoder *d, struct ps_pkt *p, const uint8_t *data,
-                          size_t len)
+int ps_decode_reassembled(struct ps_decoder *d, struct ps_pkt *p, const uint8_t *data, size_t len)
 {
     clear_inner(p);
     p->truncated = false;
@@ -178,8 +177,8 @@ int ps_tunnel_enter(struct ps_decoder *d, struct ps_pkt *p, enum ps_encap encap)
     if (p->tunnel_depth >= d->max_tunnel_depth)
         return PS_C_DROP_TUNNEL_DEPTH;
     p->tunnel_depth++;
-    bool mirror_kind = encap == PS_ENCAP_VXLAN || encap == PS_ENCAP_GENEVE ||
-                       encap == PS_ENCAP_ERSPAN;
+    bool mirror_kind =
+        encap == PS_ENCAP_VXLAN || encap == PS_ENCAP_GENEVE || encap == PS_ENCAP_ERSPAN;
     bool have_mirror = p->m.encap == PS_ENCAP_VXLAN || p->m.encap == PS_ENCAP_GENEVE ||
                        p->m.encap == PS_ENCAP_ERSPAN;
     if (mirror_kind || !have_mirror) {
@@ -242,7 +241,7 @@ uint64_t ps_csum_add(uint64_t sum, const uint8_t *b, size_t len)
     }
     if (len) {
         /* A last odd byte is the high byte of a 16-bit word on the wire. */
-        uint8_t pad[2] = { b[0], 0 };
+        uint8_t pad[2] = {b[0], 0};
         uint16_t w;
         memcpy(&w, pad, 2);
         s += w;

@@ -9,18 +9,18 @@
 #include "core/packet.h"
 
 /* Link types we decode (values of pcap_datalink()). */
-#define PS_DLT_NULL 0
-#define PS_DLT_EN10MB 1
-#define PS_DLT_RAW 12
-#define PS_DLT_RAW_BSD 14
-#define PS_DLT_LINUX_SLL 113
-#define PS_DLT_RAW_LT 101
-#define PS_DLT_IPV4 228
-#define PS_DLT_IPV6 229
+#define PS_DLT_NULL       0
+#define PS_DLT_EN10MB     1
+#define PS_DLT_RAW        12
+#define PS_DLT_RAW_BSD    14
+#define PS_DLT_LINUX_SLL  113
+#define PS_DLT_RAW_LT     101
+#define PS_DLT_IPV4       228
+#define PS_DLT_IPV6       229
 #define PS_DLT_LINUX_SLL2 276
 
-#define PS_UDP_PORT_NONE 0
-#define PS_UDP_PORT_VXLAN 1
+#define PS_UDP_PORT_NONE   0
+#define PS_UDP_PORT_VXLAN  1
 #define PS_UDP_PORT_GENEVE 2
 
 struct ps_decoder {
@@ -37,14 +37,13 @@ void ps_decoder_init(struct ps_decoder *d, struct ps_counters *c);
  * Returns 0 when the packet was decoded (possibly with anomalies counted), or
  * the id of the drop counter that explains why not; the caller counts it.
  * Borrows `data` for as long as `p` is used. */
-int ps_decode(struct ps_decoder *d, struct ps_pkt *p, int dlt, const uint8_t *data,
-              uint32_t caplen, uint32_t wirelen, uint64_t ts_us);
+int ps_decode(struct ps_decoder *d, struct ps_pkt *p, int dlt, const uint8_t *data, uint32_t caplen,
+              uint32_t wirelen, uint64_t ts_us);
 
 /* Decode a reassembled IP datagram (its IP header first) as the innermost
  * packet of p: the mirror context, VLANs and capture fields of p stay, the
  * inner fields are replaced. Returns 0 or a drop counter id. */
-int ps_decode_reassembled(struct ps_decoder *d, struct ps_pkt *p, const uint8_t *data,
-                          size_t len);
+int ps_decode_reassembled(struct ps_decoder *d, struct ps_pkt *p, const uint8_t *data, size_t len);
 
 /* True when ps_decode() knows the link type. */
 bool ps_decode_dlt_supported(int dlt);

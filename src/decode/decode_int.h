@@ -7,34 +7,34 @@
 #include "core/rd.h"
 #include "decode/decode.h"
 
-#define PS_ETH_IPV4 0x0800
-#define PS_ETH_ARP 0x0806
-#define PS_ETH_IPV6 0x86dd
-#define PS_ETH_VLAN 0x8100
-#define PS_ETH_QINQ 0x88a8
+#define PS_ETH_IPV4     0x0800
+#define PS_ETH_ARP      0x0806
+#define PS_ETH_IPV6     0x86dd
+#define PS_ETH_VLAN     0x8100
+#define PS_ETH_QINQ     0x88a8
 #define PS_ETH_QINQ_OLD 0x9100
-#define PS_ETH_TEB 0x6558 /* transparent Ethernet bridging */
+#define PS_ETH_TEB      0x6558 /* transparent Ethernet bridging */
 #define PS_ETH_ERSPAN12 0x88be
-#define PS_ETH_ERSPAN3 0x22eb
-#define PS_ETH_PPP 0x880b
+#define PS_ETH_ERSPAN3  0x22eb
+#define PS_ETH_PPP      0x880b
 
-#define PS_IPPROTO_HOPOPTS 0
-#define PS_IPPROTO_ICMP 1
-#define PS_IPPROTO_IPIP 4
-#define PS_IPPROTO_TCP 6
-#define PS_IPPROTO_UDP 17
-#define PS_IPPROTO_IPV6 41
-#define PS_IPPROTO_ROUTING 43
+#define PS_IPPROTO_HOPOPTS  0
+#define PS_IPPROTO_ICMP     1
+#define PS_IPPROTO_IPIP     4
+#define PS_IPPROTO_TCP      6
+#define PS_IPPROTO_UDP      17
+#define PS_IPPROTO_IPV6     41
+#define PS_IPPROTO_ROUTING  43
 #define PS_IPPROTO_FRAGMENT 44
-#define PS_IPPROTO_GRE 47
-#define PS_IPPROTO_ESP 50
-#define PS_IPPROTO_AH 51
-#define PS_IPPROTO_ICMPV6 58
-#define PS_IPPROTO_NONE 59
-#define PS_IPPROTO_DSTOPTS 60
+#define PS_IPPROTO_GRE      47
+#define PS_IPPROTO_ESP      50
+#define PS_IPPROTO_AH       51
+#define PS_IPPROTO_ICMPV6   58
+#define PS_IPPROTO_NONE     59
+#define PS_IPPROTO_DSTOPTS  60
 #define PS_IPPROTO_MOBILITY 135
-#define PS_IPPROTO_HIP 139
-#define PS_IPPROTO_SHIM6 140
+#define PS_IPPROTO_HIP      139
+#define PS_IPPROTO_SHIM6    140
 
 static inline void ps_count(struct ps_decoder *d, enum ps_counter_id id)
 {

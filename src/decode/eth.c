@@ -42,7 +42,7 @@ int ps_dec_ethertype(struct ps_decoder *d, struct ps_pkt *p, uint16_t type, stru
 
 int ps_dec_ether(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r)
 {
-    ps_rd_skip(&r, 6); /* destination MAC */
+    ps_rd_skip(&r, 6);                       /* destination MAC */
     const uint8_t *src = ps_rd_bytes(&r, 6); /* not identity in a mirror; ND checks use it */
     uint16_t type = ps_rd_be16(&r);
     if (r.bad)

@@ -14,7 +14,7 @@
  * (8 bytes), type 2 the attachment id (8), type 3 the flow cookie (4). */
 #include "decode/decode_int.h"
 
-#define GWLB_CLASS 0x0108
+#define GWLB_CLASS  0x0108
 #define MAX_OPTIONS 32
 
 int ps_dec_geneve(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r)

@@ -59,7 +59,10 @@ static bool chain_complete(struct ps_rd r, uint8_t nh)
         if (r.bad || !ps_rd_skip(&r, hlen - 2))
             return false;
     }
-    size_t need = nh == PS_IPPROTO_TCP ? 20 : nh == PS_IPPROTO_UDP ? 8 : nh == PS_IPPROTO_ICMPV6 ? 4 : 0;
+    size_t need = nh == PS_IPPROTO_TCP      ? 20
+                  : nh == PS_IPPROTO_UDP    ? 8
+                  : nh == PS_IPPROTO_ICMPV6 ? 4
+                                            : 0;
     return r.left >= need;
 }
 

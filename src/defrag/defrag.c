@@ -20,10 +20,10 @@
 #include "defrag/defrag.h"
 #include "flow/hash.h"
 
-#define BLOCK 2048u
+#define BLOCK      2048u
 #define MAX_BLOCKS 48u
-#define MAX_DGRAM 65535u
-#define NIL 0u
+#define MAX_DGRAM  65535u
+#define NIL        0u
 
 static const char *const policy_names[PS_POLICY__COUNT] = {
     "drop", "first", "last", "bsd", "linux", "windows", "solaris",
@@ -105,9 +105,9 @@ int ps_defrag_config_policy(struct ps_defrag_config *c, const char *arg)
 }
 
 struct frag {
-    uint32_t off;   /* bytes */
-    uint32_t len;   /* bytes */
-    uint32_t pos;   /* in the tracker's arena */
+    uint32_t off; /* bytes */
+    uint32_t len; /* bytes */
+    uint32_t pos; /* in the tracker's arena */
 };
 
 struct dkey {
@@ -117,7 +117,7 @@ struct dkey {
     uint32_t vni;
     uint16_t vlan;
     uint8_t ipver;
-    uint8_t proto;  /* IPv4 protocol; IPv6: 0 (the id is per source/destination) */
+    uint8_t proto; /* IPv4 protocol; IPv6: 0 (the id is per source/destination) */
     uint8_t encap;
     uint8_t pad[3];
 };
@@ -126,27 +126,27 @@ struct tracker {
     struct dkey key;
     uint32_t hash;
     uint32_t hnext;
-    uint32_t prev, next;      /* oldest-first list */
+    uint32_t prev, next; /* oldest-first list */
     bool used;
     bool have_last;
     bool have_first;
     bool overlap;
     bool conflict;
-    bool dropped;             /* will not be delivered */
+    bool dropped; /* will not be delivered */
     bool opts_changed;
-    uint8_t hdr_len;          /* first fragment's IP header bytes in hdr */
+    uint8_t hdr_len; /* first fragment's IP header bytes in hdr */
     uint8_t ttl;
-    uint8_t proto;            /* upper-layer protocol */
+    uint8_t proto; /* upper-layer protocol */
     uint16_t nfrags;
     uint16_t nblocks;
-    uint32_t end;             /* datagram payload length once the last fragment is in */
-    uint32_t arena;           /* bytes used in the blocks */
+    uint32_t end;   /* datagram payload length once the last fragment is in */
+    uint32_t arena; /* bytes used in the blocks */
     uint32_t overlap_bytes;
-    uint32_t conflict_off;    /* first conflicting byte */
+    uint32_t conflict_off; /* first conflicting byte */
     uint64_t first_us;
     uint64_t last_us;
-    uint8_t hdr[60];          /* IPv4 header of the offset-0 fragment */
-    uint8_t copied_len;       /* copied IPv4 options of the first fragment seen */
+    uint8_t hdr[60];    /* IPv4 header of the offset-0 fragment */
+    uint8_t copied_len; /* copied IPv4 options of the first fragment seen */
     uint8_t copied[40];
     struct ps_pkt_ctx {
         struct ps_mirror m;
@@ -155,8 +155,8 @@ struct tracker {
         bool has_ports;
         uint16_t sport, dport;
     } ctx;
-    uint16_t *blocks;         /* MAX_BLOCKS entries in df->block_idx */
-    struct frag *frags;       /* max_frags entries */
+    uint16_t *blocks;   /* MAX_BLOCKS entries in df->block_idx */
+    struct frag *frags; /* max_frags entries */
 };
 
 struct source {
@@ -164,8 +164,8 @@ struct source {
     uint8_t ver;
     bool used;
     bool alerted;
-    uint32_t pending;         /* incomplete datagrams now */
-    uint64_t given_up;        /* datagrams never completed */
+    uint32_t pending;  /* incomplete datagrams now */
+    uint64_t given_up; /* datagrams never completed */
 };
 
 #define SOURCES 1024u
@@ -176,7 +176,7 @@ struct ps_defrag {
     struct ps_alert_sink alerts;
     uint64_t seed;
     uint32_t ntrack;
-    struct tracker *t;        /* ntrack + 1, index 0 nil */
+    struct tracker *t; /* ntrack + 1, index 0 nil */
     uint32_t *bucket;
     uint32_t mask;
     uint32_t free_head;
@@ -184,8 +184,8 @@ struct ps_defrag {
     uint32_t oldest, newest;
     struct frag *frag_store;
     uint16_t *block_idx;
-    uint8_t *pool;            /* nblocks * BLOCK */
-    uint16_t *free_blocks;    /* stack */
+    uint8_t *pool;         /* nblocks * BLOCK */
+    uint16_t *free_blocks; /* stack */
     uint32_t nfree;
     uint32_t nblocks;
     struct source src[SOURCES];
@@ -234,6 +234,8 @@ size_t ps_defrag_policy_apply(enum ps_frag_policy pol, uint32_t n, const uint32_
      * fragments cover; the owner is decided once per segment. */
     uint32_t b[2 * 256];
     uint32_t nb = 0;
+    if (n == 0)
+        return 0;
     if (n > 256)
         n = 256;
     for (uint32_t i = 0; i < n; i++) {
@@ -250,8 +252,8 @@ size_t ps_defrag_policy_apply(enum ps_frag_policy pol, uint32_t n, const uint32_
         for (uint32_t j = 0; j < n; j++) {
             if (offs[j] > s || offs[j] + lens[j] < e)
                 continue;
-            if (owner < 0 || take_new(pol, offs[j], offs[j] + lens[j], offs[owner],
-                                      offs[owner] + lens[owner]))
+            if (owner < 0 ||
+                take_new(pol, offs[j], offs[j] + lens[j], offs[owner], offs[owner] + lens[owner]))
                 owner = (int)j;
         }
         if (owner < 0 || e > cap)
@@ -414,8 +416,7 @@ static void release(struct ps_defrag *df, uint32_t i, bool completed)
     df->pending--;
 }
 
-static void alert_base(struct ps_alert *a, enum ps_sig sig, const struct tracker *t,
-                       uint64_t ts)
+static void alert_base(struct ps_alert *a, enum ps_sig sig, const struct tracker *t, uint64_t ts)
 {
     memset(a, 0, sizeof(*a) - sizeof(a->ev));
     a->ev.n = 0;
@@ -499,12 +500,12 @@ static void alert_overlap(struct ps_defrag *df, struct tracker *t, uint64_t ts, 
         uint8_t *lin = df->scratch[0];
         gather(df, t, lin, offs, lens, data);
         ps_ev_num(&a, "conflict_offset", t->conflict_off);
-        static const char *const keys[] = { NULL, "first", "last", "bsd", "linux", "windows",
-                                            "solaris" };
+        static const char *const keys[] = {NULL,    "first",   "last",   "bsd",
+                                           "linux", "windows", "solaris"};
         for (int pol = PS_POLICY_FIRST; pol < PS_POLICY__COUNT; pol++) {
             uint8_t *o = df->scratch[pol];
-            size_t n = ps_defrag_policy_apply((enum ps_frag_policy)pol, t->nfrags, offs, lens,
-                                              data, o, MAX_DGRAM + MAX_BLOCKS * BLOCK);
+            size_t n = ps_defrag_policy_apply((enum ps_frag_policy)pol, t->nfrags, offs, lens, data,
+                                              o, MAX_DGRAM + MAX_BLOCKS * BLOCK);
             uint32_t from = t->conflict_off, take = 16;
             if (from >= n)
                 take = 0;
@@ -666,6 +667,8 @@ static bool complete(const struct tracker *t)
         return false;
     uint32_t idx[256];
     uint32_t n = t->nfrags;
+    if (n == 0)
+        return false;
     for (uint32_t i = 0; i < n; i++)
         idx[i] = (t->frags[i].off << 8) | i; /* offsets < 2^17 fit above the index */
     qsort(idx, n, sizeof(idx[0]), cmp_u32);
@@ -708,8 +711,8 @@ static size_t deliver(struct ps_defrag *df, uint32_t i, const uint8_t **out)
     const uint8_t *data[256];
     uint8_t *lin = df->scratch[0];
     gather(df, t, lin, offs, lens, data);
-    ps_defrag_policy_apply(t->overlap ? (enum ps_frag_policy)policy : PS_POLICY_FIRST,
-                           t->nfrags, offs, lens, data, o + hl, MAX_DGRAM);
+    ps_defrag_policy_apply(t->overlap ? (enum ps_frag_policy)policy : PS_POLICY_FIRST, t->nfrags,
+                           offs, lens, data, o + hl, MAX_DGRAM);
     size_t total = hl + t->end;
     if (t->key.ipver == 4) {
         memcpy(o, t->hdr, hl);
@@ -748,13 +751,15 @@ size_t ps_defrag_add(struct ps_defrag *df, const struct ps_pkt *p, const uint8_t
 
     /* Checks on the fragment's own header, whether or not it completes. */
     if (off + len + hl > MAX_DGRAM) {
-        fragment_alert(df, PS_SIG_FRAG_OVERSIZE, p, "reassembled_bytes", off + len + hl,
-                       "limit", MAX_DGRAM);
+        fragment_alert(df, PS_SIG_FRAG_OVERSIZE, p, "reassembled_bytes", off + len + hl, "limit",
+                       MAX_DGRAM);
         df->c->v[PS_C_DEFRAG_DROPPED_OVERSIZE]++;
         return 0;
     }
     if (off == 0 && mf) {
-        uint32_t need = p->proto == 6 ? 20 : (p->proto == 17 || p->proto == 1 || p->proto == 58) ? 8 : 0;
+        uint32_t need = p->proto == 6                                         ? 20
+                        : (p->proto == 17 || p->proto == 1 || p->proto == 58) ? 8
+                                                                              : 0;
         if (len < need)
             fragment_alert(df, PS_SIG_FRAG_TINY_FIRST, p, "transport_header_bytes", need, NULL, 0);
     }

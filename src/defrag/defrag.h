@@ -38,12 +38,12 @@ struct ps_defrag_cidr {
 };
 
 struct ps_defrag_config {
-    uint32_t max_trackers;     /* datagrams in reassembly at once */
-    uint32_t max_frags;        /* fragments per datagram */
-    uint32_t memcap;           /* bytes of fragment data held, in all */
-    uint32_t timeout_s;        /* an incomplete datagram is given up after this */
-    uint32_t flood_threshold;  /* incomplete datagrams pending from one source */
-    uint8_t policy;            /* default enum ps_frag_policy */
+    uint32_t max_trackers;    /* datagrams in reassembly at once */
+    uint32_t max_frags;       /* fragments per datagram */
+    uint32_t memcap;          /* bytes of fragment data held, in all */
+    uint32_t timeout_s;       /* an incomplete datagram is given up after this */
+    uint32_t flood_threshold; /* incomplete datagrams pending from one source */
+    uint8_t policy;           /* default enum ps_frag_policy */
     uint32_t ncidr;
     struct ps_defrag_cidr cidr[PS_DEFRAG_MAX_CIDRS];
 };

@@ -5,7 +5,7 @@
 #include "detect/alert.h"
 
 const struct ps_sig_info ps_sig_table[PS_SIG__COUNT] = {
-#define PS_X(id, sid, det, sev, msg) [PS_SIG_##id] = { sid, det, sev, msg },
+#define PS_X(id, sid, det, sev, msg) [PS_SIG_##id] = {sid, det, sev, msg},
     PS_SIGNATURES(PS_X)
 #undef PS_X
 };

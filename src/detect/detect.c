@@ -11,11 +11,11 @@
 #include "detect/detect.h"
 #include "flow/hash.h"
 
-#define DEDUPE 4096u
+#define DEDUPE      4096u
 #define RA_SESSIONS 64u
-#define RA_SOURCES 32u
-#define BINDINGS 4096u
-#define MACS 1024u
+#define RA_SOURCES  32u
+#define BINDINGS    4096u
+#define MACS        1024u
 #define MAC_TARGETS 64u
 
 struct dedupe {
@@ -28,7 +28,7 @@ struct ra_state {
     bool alerted;
     uint8_t encap;
     uint32_t vni;
-    uint64_t window;          /* window number (seconds / ra_window_s) */
+    uint64_t window; /* window number (seconds / ra_window_s) */
     uint32_t count;
     uint32_t nsrc;
     uint64_t src[RA_SOURCES]; /* hashes of distinct sources in the window */
@@ -71,7 +71,7 @@ struct ps_detect {
     struct binding nd[BINDINGS];
     struct mac_state macs[MACS];
     struct anom_rate anom[64];
-    uint64_t evented;         /* anomalies that write events */
+    uint64_t evented; /* anomalies that write events */
 };
 
 void ps_detect_config_default(struct ps_detect_config *c)
@@ -117,7 +117,7 @@ static void emit(void *ctx, const struct ps_alert *a)
 
 struct ps_alert_sink ps_detect_sink(struct ps_detect *d)
 {
-    struct ps_alert_sink s = { emit, d };
+    struct ps_alert_sink s = {emit, d};
     return s;
 }
 
@@ -185,8 +185,9 @@ static void ipv4_options(struct ps_detect *d, const struct ps_pkt *p)
         case 137: /* SSRR */
         case 7: { /* record route */
             uint8_t ptr = ps_rd_u8(&o);
-            enum ps_sig sig = type == 131 ? PS_SIG_IP_LSRR : type == 137 ? PS_SIG_IP_SSRR
-                                                                         : PS_SIG_IP_RR;
+            enum ps_sig sig = type == 131   ? PS_SIG_IP_LSRR
+                              : type == 137 ? PS_SIG_IP_SSRR
+                                            : PS_SIG_IP_RR;
             ps_alert_from_pkt(&a, sig, p);
             ps_ev_num(&a, "option_length", len);
             ps_ev_num(&a, "pointer", ptr);
@@ -238,16 +239,26 @@ static void ipv4_options(struct ps_detect *d, const struct ps_pkt *p)
 static const char *ext_name(uint8_t t)
 {
     switch (t) {
-    case 0: return "hop-by-hop";
-    case 43: return "routing";
-    case 44: return "fragment";
-    case 50: return "esp";
-    case 51: return "ah";
-    case 60: return "destination";
-    case 135: return "mobility";
-    case 139: return "hip";
-    case 140: return "shim6";
-    default: return "other";
+    case 0:
+        return "hop-by-hop";
+    case 43:
+        return "routing";
+    case 44:
+        return "fragment";
+    case 50:
+        return "esp";
+    case 51:
+        return "ah";
+    case 60:
+        return "destination";
+    case 135:
+        return "mobility";
+    case 139:
+        return "hip";
+    case 140:
+        return "shim6";
+    default:
+        return "other";
     }
 }
 
@@ -291,8 +302,8 @@ static void ipv6_padding(struct ps_detect *d, const struct ps_pkt *p, struct ps_
 static void ipv6_ext(struct ps_detect *d, const struct ps_pkt *p)
 {
     struct ps_alert a;
-    uint32_t count[256] = { 0 };
-    bool routing_after[16] = { false };
+    uint32_t count[256] = {0};
+    bool routing_after[16] = {false};
     for (int i = p->ext_n - 2; i >= 0; i--)
         routing_after[i] = routing_after[i + 1] || p->ext[i + 1].type == 43;
     int last_rank = -1;
@@ -304,8 +315,13 @@ static void ipv6_ext(struct ps_detect *d, const struct ps_pkt *p)
         if (t == 0 && i > 0)
             hbh_late = true;
         /* RFC 8200 s4.1 recommended order. */
-        int rank = t == 0 ? 0 : t == 60 ? (routing_after[i] ? 1 : 6) : t == 43 ? 2 : t == 44 ? 3
-                 : t == 51 ? 4 : t == 50 ? 5 : 6;
+        int rank = t == 0    ? 0
+                   : t == 60 ? (routing_after[i] ? 1 : 6)
+                   : t == 43 ? 2
+                   : t == 44 ? 3
+                   : t == 51 ? 4
+                   : t == 50 ? 5
+                             : 6;
         if (rank < last_rank)
             order_bad = true;
         last_rank = rank;
@@ -414,8 +430,8 @@ static void router_adv(struct ps_detect *d, const struct ps_pkt *p)
     uint64_t w[2];
     memcpy(w, p->src, 16);
     uint64_t h = ps_hash_words(d->seed, w, 2);
-    struct ra_state *s = count_adv(d, d->ra, p, h, d->cfg.ra_window_s, d->cfg.ra_max,
-                                   d->cfg.ra_max_sources);
+    struct ra_state *s =
+        count_adv(d, d->ra, p, h, d->cfg.ra_window_s, d->cfg.ra_max, d->cfg.ra_max_sources);
     if (s) {
         struct ps_alert a;
         ps_alert_from_pkt(&a, PS_SIG_IPV6_RA_FLOOD, p);
@@ -512,7 +528,7 @@ static void neighbour_adv(struct ps_detect *d, const struct ps_pkt *p)
     if ((flags & 0x40) || !(flags & 0x20))
         return;
     const uint8_t *sender = p->l2_src ? p->l2_src : mac;
-    uint64_t sw[1] = { 0 };
+    uint64_t sw[1] = {0};
     memcpy(sw, sender, 6);
     struct ra_state *fs = count_adv(d, d->na, p, ps_hash_words(d->seed, sw, 1),
                                     d->cfg.nd_mass_window_s, d->cfg.nd_flood, UINT32_MAX);
@@ -525,7 +541,7 @@ static void neighbour_adv(struct ps_detect *d, const struct ps_pkt *p)
         emit(d, &a);
     }
     mac = sender;
-    uint64_t mw[2] = { 0, vni };
+    uint64_t mw[2] = {0, vni};
     memcpy(mw, mac, 6);
     uint64_t mh = ps_hash_words(d->seed, mw, 2);
     struct mac_state *ms = &d->macs[mh & (MACS - 1)];

@@ -11,18 +11,18 @@
 #include "detect/alert.h"
 
 struct ps_detect_config {
-    uint32_t dedupe_s;          /* one alert per signature, source, destination per this */
-    uint32_t ra_window_s;       /* router advertisement counting window */
-    uint32_t ra_max;            /* RAs per window from all sources of one session */
-    uint32_t ra_max_sources;    /* distinct RA sources per window */
-    uint32_t nd_flip_window_s;  /* window for binding changes */
-    uint32_t nd_flips;          /* binding changes of one address within the window */
+    uint32_t dedupe_s;         /* one alert per signature, source, destination per this */
+    uint32_t ra_window_s;      /* router advertisement counting window */
+    uint32_t ra_max;           /* RAs per window from all sources of one session */
+    uint32_t ra_max_sources;   /* distinct RA sources per window */
+    uint32_t nd_flip_window_s; /* window for binding changes */
+    uint32_t nd_flips;         /* binding changes of one address within the window */
     uint32_t nd_mass_window_s;
-    uint32_t nd_mass_targets;   /* distinct targets of unsolicited NAs from one MAC */
-    uint32_t nd_flood;          /* unsolicited overriding NAs per window in one session */
-    uint32_t ipv6_max_ext;      /* extension headers in one chain */
-    bool anomaly_events;        /* write anomaly events (rate-limited) */
-    uint32_t anomaly_rate;      /* anomaly events per name per second of capture */
+    uint32_t nd_mass_targets; /* distinct targets of unsolicited NAs from one MAC */
+    uint32_t nd_flood;        /* unsolicited overriding NAs per window in one session */
+    uint32_t ipv6_max_ext;    /* extension headers in one chain */
+    bool anomaly_events;      /* write anomaly events (rate-limited) */
+    uint32_t anomaly_rate;    /* anomaly events per name per second of capture */
 };
 
 void ps_detect_config_default(struct ps_detect_config *c);

@@ -102,13 +102,22 @@ static uint16_t icmp_kind(uint8_t proto, uint8_t type, uint8_t code)
 {
     if (proto == 1) {
         switch (type) {
-        case 0: return 8;
-        case 14: return 13;
-        case 16: return 15;
-        case 18: return 17;
-        case 3: case 4: case 5: case 11: case 12:
+        case 0:
+            return 8;
+        case 14:
+            return 13;
+        case 16:
+            return 15;
+        case 18:
+            return 17;
+        case 3:
+        case 4:
+        case 5:
+        case 11:
+        case 12:
             return (uint16_t)(0x8000 | (type << 8) | code);
-        default: return type;
+        default:
+            return type;
         }
     }
     if (type == 129)

@@ -12,22 +12,22 @@
 #include "flow/session.h"
 
 struct ps_flow_key {
-    uint8_t lo[16];   /* lower (address, port) end */
+    uint8_t lo[16]; /* lower (address, port) end */
     uint8_t hi[16];
     uint16_t plo;
     uint16_t phi;
-    uint32_t vni;     /* mirror VNI or ERSPAN session id; 0 without */
+    uint32_t vni; /* mirror VNI or ERSPAN session id; 0 without */
     uint16_t vlan[2];
     uint8_t proto;
     uint8_t ipver;
     uint8_t nvlan;
-    uint8_t encap;    /* mirror encapsulation: VNIs of VXLAN and GENEVE differ */
+    uint8_t encap; /* mirror encapsulation: VNIs of VXLAN and GENEVE differ */
 };
 
 enum ps_flow_tclass {
     PS_TC_TCP_NEW = 0, /* TCP before both directions were seen */
     PS_TC_TCP_EST,
-    PS_TC_TCP_CLOSED,  /* RST, or FIN in both directions */
+    PS_TC_TCP_CLOSED, /* RST, or FIN in both directions */
     PS_TC_UDP,
     PS_TC_ICMP,
     PS_TC_OTHER,
@@ -54,26 +54,26 @@ struct ps_flow_iv {
 
 struct ps_flow {
     struct ps_flow_key key;
-    uint32_t hash;        /* low bits of the key hash, checked before the key */
-    uint32_t hnext;       /* bucket chain (index, 0 = end) */
-    uint32_t prev, next;  /* LRU list of the timeout class (index, 0 = none) */
-    uint8_t tclass;       /* enum ps_flow_tclass */
+    uint32_t hash;       /* low bits of the key hash, checked before the key */
+    uint32_t hnext;      /* bucket chain (index, 0 = end) */
+    uint32_t prev, next; /* LRU list of the timeout class (index, 0 = none) */
+    uint8_t tclass;      /* enum ps_flow_tclass */
     bool in_use;
-    bool init_is_lo;      /* the first packet went from key.lo to key.hi */
+    bool init_is_lo; /* the first packet went from key.lo to key.hi */
     bool has_cookie;
-    uint8_t flags[2];     /* TCP flags OR-ed; [0] to server (initiator's side) */
-    uint8_t icmp_type;    /* of the first packet */
+    uint8_t flags[2];  /* TCP flags OR-ed; [0] to server (initiator's side) */
+    uint8_t icmp_type; /* of the first packet */
     uint8_t icmp_code;
     uint32_t sess[2];     /* mirror session ref per direction (0 = none) */
     uint32_t flow_cookie; /* GWLB flow cookie of the first packet */
     uint64_t id;
     uint64_t first_us;
     uint64_t last_us;
-    uint64_t lru_us;      /* last_us when placed on its LRU list */
+    uint64_t lru_us; /* last_us when placed on its LRU list */
     uint64_t pkts[2];
-    uint64_t bytes[2];    /* IP bytes as the headers state them */
+    uint64_t bytes[2]; /* IP bytes as the headers state them */
     uint64_t trunc_pkts;
-    uint64_t iv_window;   /* aggregation window of iv[] (seconds / interval) */
+    uint64_t iv_window; /* aggregation window of iv[] (seconds / interval) */
     struct ps_flow_iv iv[2];
 };
 
@@ -86,22 +86,22 @@ struct ps_flow_sink {
 };
 
 struct ps_flow_config {
-    uint32_t capacity;                 /* flows held at once */
-    uint64_t timeout_s[PS_TC__COUNT];  /* idle timeouts per class, seconds */
-    uint32_t interval_s;               /* flow log aggregation interval, seconds */
-    bool evict_when_full;              /* else drop the packet and count */
-    bool deterministic;                /* flow ids count from 1 */
+    uint32_t capacity;                /* flows held at once */
+    uint64_t timeout_s[PS_TC__COUNT]; /* idle timeouts per class, seconds */
+    uint32_t interval_s;              /* flow log aggregation interval, seconds */
+    bool evict_when_full;             /* else drop the packet and count */
+    bool deterministic;               /* flow ids count from 1 */
 };
 
 void ps_flow_config_default(struct ps_flow_config *cfg);
 
 struct ps_flow_table {
-    struct ps_flow *f;       /* capacity + 1 entries; index 0 is the nil flow */
-    uint32_t *bucket;        /* nbucket heads */
-    uint32_t mask;           /* nbucket - 1 */
+    struct ps_flow *f; /* capacity + 1 entries; index 0 is the nil flow */
+    uint32_t *bucket;  /* nbucket heads */
+    uint32_t mask;     /* nbucket - 1 */
     uint32_t capacity;
-    uint32_t fresh;          /* next never-used slot (capacity + 1 when none) */
-    uint32_t free_head;      /* freed slots, threaded through hnext */
+    uint32_t fresh;     /* next never-used slot (capacity + 1 when none) */
+    uint32_t free_head; /* freed slots, threaded through hnext */
     uint32_t used;
     uint32_t head[PS_TC__COUNT];
     uint32_t tail[PS_TC__COUNT];
@@ -110,7 +110,7 @@ struct ps_flow_table {
     bool evict;
     uint64_t seed;
     uint64_t next_id;
-    uint64_t next_sweep_us;  /* capture time of the next idle sweep */
+    uint64_t next_sweep_us; /* capture time of the next idle sweep */
     struct ps_counters *c;
     struct ps_flow_sink sink;
 };

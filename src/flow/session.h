@@ -11,11 +11,11 @@
 #include "core/packet.h"
 
 struct ps_session {
-    struct ps_mirror m;   /* context of the first packet (flow_cookie cleared) */
-    uint64_t pkts;        /* tunnel datagrams */
-    uint64_t bytes;       /* wire bytes of the tunnel datagrams */
-    uint64_t truncated;   /* of which truncated copies */
-    uint64_t flows;       /* flows whose first packet came through this session */
+    struct ps_mirror m; /* context of the first packet (flow_cookie cleared) */
+    uint64_t pkts;      /* tunnel datagrams */
+    uint64_t bytes;     /* wire bytes of the tunnel datagrams */
+    uint64_t truncated; /* of which truncated copies */
+    uint64_t flows;     /* flows whose first packet came through this session */
     bool used;
 };
 
@@ -23,7 +23,7 @@ struct ps_session_table {
     struct ps_session *s; /* capacity entries */
     uint32_t cap;         /* power of two */
     uint32_t used;
-    uint32_t last;        /* ref of the last session matched, 0 = none */
+    uint32_t last; /* ref of the last session matched, 0 = none */
     uint64_t seed;
 };
 

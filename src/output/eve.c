@@ -16,14 +16,22 @@ void ps_out_init(struct ps_out *o)
 const char *ps_proto_name(uint8_t proto, char out[8])
 {
     switch (proto) {
-    case 1: return "ICMP";
-    case 6: return "TCP";
-    case 17: return "UDP";
-    case 47: return "GRE";
-    case 50: return "ESP";
-    case 51: return "AH";
-    case 58: return "IPv6-ICMP";
-    case 132: return "SCTP";
+    case 1:
+        return "ICMP";
+    case 6:
+        return "TCP";
+    case 17:
+        return "UDP";
+    case 47:
+        return "GRE";
+    case 50:
+        return "ESP";
+    case 51:
+        return "AH";
+    case 58:
+        return "IPv6-ICMP";
+    case 132:
+        return "SCTP";
     default:
         snprintf(out, 8, "%u", proto);
         return out;
@@ -205,9 +213,9 @@ void ps_out_flow_end(void *ctx, const struct ps_flow *f, enum ps_flow_end why)
         static const struct {
             uint8_t bit;
             const char *name;
-        } names[] = { { PS_TH_SYN, "syn" }, { PS_TH_FIN, "fin" }, { PS_TH_RST, "rst" },
-                      { PS_TH_PSH, "psh" }, { PS_TH_ACK, "ack" }, { PS_TH_URG, "urg" },
-                      { PS_TH_ECE, "ecn" }, { PS_TH_CWR, "cwr" } };
+        } names[] = {{PS_TH_SYN, "syn"}, {PS_TH_FIN, "fin"}, {PS_TH_RST, "rst"},
+                     {PS_TH_PSH, "psh"}, {PS_TH_ACK, "ack"}, {PS_TH_URG, "urg"},
+                     {PS_TH_ECE, "ecn"}, {PS_TH_CWR, "cwr"}};
         for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
             if (all & names[i].bit)
                 ps_json_bool(j, names[i].name, true);
@@ -277,8 +285,8 @@ void ps_out_stats(struct ps_out *o, uint64_t ts_us, const struct ps_counters *c,
 
 /* Common head of packet-derived events: time, type, addresses, mirror. */
 static void event_head(struct ps_out *o, const char *type, uint64_t ts, uint8_t ver, uint8_t proto,
-                       const uint8_t *src, const uint8_t *dst, bool ports, uint16_t sp,
-                       uint16_t dp, const struct ps_mirror *m)
+                       const uint8_t *src, const uint8_t *dst, bool ports, uint16_t sp, uint16_t dp,
+                       const struct ps_mirror *m)
 {
     struct ps_json *j = &o->j;
     char ts_s[32], a[46], pn[8];

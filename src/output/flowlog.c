@@ -40,8 +40,10 @@ int ps_eni_map_load(struct ps_eni_map *m, const char *path, char *err, size_t er
     }
     const struct ps_jnode *arr = ps_jget(root, "TrafficMirrorSessions");
     if (!arr || arr->type != PS_J_ARR) {
-        snprintf(err, errlen, "%s: no TrafficMirrorSessions array (expected the JSON of "
-                              "'aws ec2 describe-traffic-mirror-sessions')", path);
+        snprintf(err, errlen,
+                 "%s: no TrafficMirrorSessions array (expected the JSON of "
+                 "'aws ec2 describe-traffic-mirror-sessions')",
+                 path);
         ps_jfree(root);
         return -1;
     }
@@ -74,7 +76,7 @@ const char *ps_eni_lookup(const struct ps_eni_map *m, uint32_t vni)
 {
     if (!m || !m->n)
         return NULL;
-    struct ps_eni_entry key = { .vni = vni };
+    struct ps_eni_entry key = {.vni = vni};
     const struct ps_eni_entry *e = bsearch(&key, m->e, m->n, sizeof(*m->e), cmp_vni);
     return e ? e->eni : NULL;
 }
@@ -149,7 +151,7 @@ void ps_out_flow_interval(void *ctx, const struct ps_flow *f, int dir, const str
     const char *type = k->ipver == 6 ? "IPv6" : "IPv4";
 
     /* Fields in the order of the header line. */
-    struct line l = { { 0 }, 0 };
+    struct line l = {{0}, 0};
     add(&l, "5 - ");
     add(&l, eni ? eni : "-");
     sep(&l, sa);

@@ -31,14 +31,14 @@ const char *ps_eni_lookup(const struct ps_eni_map *m, uint32_t vni);
 void ps_eni_map_free(struct ps_eni_map *m);
 
 struct ps_out {
-    FILE *eve;                              /* NULL = no EVE */
-    FILE *flowlog;                          /* NULL = no flow log */
+    FILE *eve;     /* NULL = no EVE */
+    FILE *flowlog; /* NULL = no flow log */
     const struct ps_session_table *sessions;
     const struct ps_eni_map *eni;
     uint64_t eve_records;
     uint64_t flowlog_records;
-    uint64_t overflow;                      /* records too large to write (never expected) */
-    uint8_t mc_ver;                         /* cache of the last mirror addresses formatted */
+    uint64_t overflow; /* records too large to write (never expected) */
+    uint8_t mc_ver;    /* cache of the last mirror addresses formatted */
     uint8_t mc_src[16];
     uint8_t mc_dst[16];
     char mc_src_s[46];

@@ -16,8 +16,8 @@
 #include "core/rd.h"
 #include "source/pcap_file.h"
 
-#define MAX_CAPLEN 262144 /* libpcap's largest snapshot length */
-#define BUF_SIZE (1u << 20) /* read size; holds any record (16 + MAX_CAPLEN) */
+#define MAX_CAPLEN 262144u    /* libpcap's largest snapshot length */
+#define BUF_SIZE   (1u << 20) /* read size; holds any record (16 + MAX_CAPLEN) */
 
 static uint32_t get32(const uint8_t *p, bool swap)
 {
@@ -59,13 +59,25 @@ static int try_classic(struct ps_reader *r)
         close(fd);
         return 0;
     }
-    uint32_t magic = (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 | (uint32_t)hdr[2] << 16 |
-                     (uint32_t)hdr[3] << 24;
+    uint32_t magic =
+        (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 | (uint32_t)hdr[2] << 16 | (uint32_t)hdr[3] << 24;
     switch (magic) {
-    case 0xa1b2c3d4: r->swap = false; r->nsec = false; break;
-    case 0xa1b23c4d: r->swap = false; r->nsec = true; break;
-    case 0xd4c3b2a1: r->swap = true; r->nsec = false; break;
-    case 0x4d3cb2a1: r->swap = true; r->nsec = true; break;
+    case 0xa1b2c3d4:
+        r->swap = false;
+        r->nsec = false;
+        break;
+    case 0xa1b23c4d:
+        r->swap = false;
+        r->nsec = true;
+        break;
+    case 0xd4c3b2a1:
+        r->swap = true;
+        r->nsec = false;
+        break;
+    case 0x4d3cb2a1:
+        r->swap = true;
+        r->nsec = true;
+        break;
     default:
         close(fd);
         return 0; /* pcapng or not a capture: libpcap decides */
@@ -172,8 +184,10 @@ int ps_reader_next(struct ps_reader *r, struct ps_rec *rec, const uint8_t **data
             return 0;
         if (f < 0) {
             if (!r->err[0])
-                snprintf(r->err, sizeof(r->err), "%s: truncated dump file; %zu bytes of a "
-                         "record header", r->path, r->blen - r->bpos);
+                snprintf(r->err, sizeof(r->err),
+                         "%s: truncated dump file; %zu bytes of a "
+                         "record header",
+                         r->path, r->blen - r->bpos);
             return -1;
         }
         const uint8_t *h = r->buf + r->bpos;
@@ -182,23 +196,25 @@ int ps_reader_next(struct ps_reader *r, struct ps_rec *rec, const uint8_t **data
         uint32_t caplen = get32(h + 8, r->swap);
         uint32_t len = get32(h + 12, r->swap);
         if (caplen > MAX_CAPLEN) {
-            snprintf(r->err, sizeof(r->err), "%s: invalid packet capture length %u at offset "
-                     "%llu, bigger than %u", r->path, caplen, (unsigned long long)r->consumed,
-                     MAX_CAPLEN);
+            snprintf(r->err, sizeof(r->err),
+                     "%s: invalid packet capture length %u at offset "
+                     "%llu, bigger than %u",
+                     r->path, caplen, (unsigned long long)r->consumed, MAX_CAPLEN);
             return -1;
         }
         if (fill(r, 16 + (size_t)caplen) != 1) {
             if (!r->err[0])
-                snprintf(r->err, sizeof(r->err), "%s: truncated dump file; tried to read %u "
-                         "captured bytes, only got %zu", r->path, caplen,
-                         r->blen - r->bpos - 16);
+                snprintf(r->err, sizeof(r->err),
+                         "%s: truncated dump file; tried to read %u "
+                         "captured bytes, only got %zu",
+                         r->path, caplen, r->blen - r->bpos - 16);
             return -1;
         }
         h = r->buf + r->bpos; /* fill() may have moved the bytes */
         r->bpos += 16 + (size_t)caplen;
         r->consumed += 16 + (uint64_t)caplen;
         if (r->has_filter) {
-            struct pcap_pkthdr ph = { .caplen = caplen, .len = len };
+            struct pcap_pkthdr ph = {.caplen = caplen, .len = len};
             if (!pcap_offline_filter(&r->prog, &ph, h + 16))
                 continue;
         }

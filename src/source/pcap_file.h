@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Capture files. Classic pcap files on disk are read in large blocks and
- * decoded in place in that buffer: no per-packet copy or call into libpcap. Everything else (pcapng, stdin,
- * pipes) goes through libpcap. A BPF filter applies to both. */
+ * decoded in place in that buffer: no per-packet copy or call into libpcap. Everything else
+ * (pcapng, stdin, pipes) goes through libpcap. A BPF filter applies to both. */
 #ifndef PS_SOURCE_PCAP_FILE_H
 #define PS_SOURCE_PCAP_FILE_H
 
@@ -12,18 +12,18 @@
 
 struct ps_reader {
     const char *path;
-    int dlt;                 /* link type of the file */
+    int dlt; /* link type of the file */
     /* classic pcap, read by us */
-    int fd;                  /* -1 when libpcap reads the file */
-    uint8_t *buf;            /* read buffer */
-    size_t blen;             /* valid bytes in buf */
-    size_t bpos;             /* next unread byte in buf */
-    uint64_t consumed;       /* file bytes consumed */
-    bool swap;               /* file written in the other byte order */
-    bool nsec;               /* nanosecond timestamps */
+    int fd;            /* -1 when libpcap reads the file */
+    uint8_t *buf;      /* read buffer */
+    size_t blen;       /* valid bytes in buf */
+    size_t bpos;       /* next unread byte in buf */
+    uint64_t consumed; /* file bytes consumed */
+    bool swap;         /* file written in the other byte order */
+    bool nsec;         /* nanosecond timestamps */
     uint32_t snaplen;
     /* libpcap */
-    pcap_t *pc;              /* the file (libpcap mode) or a dead handle for BPF */
+    pcap_t *pc; /* the file (libpcap mode) or a dead handle for BPF */
     bool use_pcap;
     struct bpf_program prog;
     bool has_filter;

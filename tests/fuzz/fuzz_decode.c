@@ -8,8 +8,8 @@
 
 #include "cli/pipeline.h"
 
-static const int dlts[] = { PS_DLT_EN10MB, PS_DLT_RAW, PS_DLT_LINUX_SLL, PS_DLT_LINUX_SLL2,
-                            PS_DLT_IPV4, PS_DLT_IPV6, PS_DLT_NULL, PS_DLT_RAW_LT };
+static const int dlts[] = {PS_DLT_EN10MB, PS_DLT_RAW,  PS_DLT_LINUX_SLL, PS_DLT_LINUX_SLL2,
+                           PS_DLT_IPV4,   PS_DLT_IPV6, PS_DLT_NULL,      PS_DLT_RAW_LT};
 
 static struct ps_pipeline *w;
 static uint64_t ts = 1700000000000000ULL;

@@ -19,8 +19,8 @@ static void on_alert(void *ctx, const struct ps_alert *a)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct ps_counters c;
-    static const uint8_t hdr4[20] = { 0x45, 0, 0, 0, 0, 1, 0x20, 0, 64, 17, 0, 0,
-                                      10, 0, 0, 1, 10, 0, 0, 2 };
+    static const uint8_t hdr4[20] = {0x45, 0, 0,  0, 0, 1, 0x20, 0, 64, 17,
+                                     0,    0, 10, 0, 0, 1, 10,   0, 0,  2};
     struct ps_defrag_config cfg;
     ps_defrag_config_default(&cfg);
     cfg.max_trackers = 4;
@@ -28,10 +28,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.memcap = 64 * 2048;
     cfg.flood_threshold = 3;
     if (size > 0) {
-        static const char *const pols[] = { "drop", "bsd", "linux", "windows" };
+        static const char *const pols[] = {"drop", "bsd", "linux", "windows"};
         ps_defrag_config_policy(&cfg, pols[data[0] & 3]);
     }
-    struct ps_alert_sink sink = { on_alert, NULL };
+    struct ps_alert_sink sink = {on_alert, NULL};
     struct ps_defrag *df = ps_defrag_new(&cfg, 1, &c, sink);
     if (!df)
         return 0;

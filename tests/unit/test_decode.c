@@ -16,11 +16,11 @@ static int dec(int dlt, const uint8_t *b, size_t n, size_t wire)
 
 /* Ethernet / IPv4 / UDP 10.0.0.1:1000 -> 10.0.0.2:2000, 4 payload bytes. */
 static const uint8_t eth_udp[] = {
-    0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 6, 0x08, 0x00,         /* Ethernet, IPv4 */
-    0x45, 0, 0, 32, 0, 1, 0, 0, 64, 17, 0x66, 0xca,        /* IPv4 len 32, UDP, csum */
-    10, 0, 0, 1, 10, 0, 0, 2,                               /* addresses */
-    0x03, 0xe8, 0x07, 0xd0, 0, 12, 0, 0,                    /* UDP 1000->2000 len 12 */
-    'd', 'a', 't', 'a',
+    0,    1,    2,    3,    4,  5,  0, 1, 2,  3,  4,    6,    0x08, 0x00, /* Ethernet, IPv4 */
+    0x45, 0,    0,    32,   0,  1,  0, 0, 64, 17, 0x66, 0xca, /* IPv4 len 32, UDP, csum */
+    10,   0,    0,    1,    10, 0,  0, 2,                     /* addresses */
+    0x03, 0xe8, 0x07, 0xd0, 0,  12, 0, 0,                     /* UDP 1000->2000 len 12 */
+    'd',  'a',  't',  'a',
 };
 
 static void test_plain(void)
@@ -74,16 +74,22 @@ static void test_ipv4_invalid(void)
 
 /* Outer Ethernet/IPv4/UDP to 4789, VXLAN VNI 0x123456 with reserved bits,
  * inner Ethernet/IPv4/ICMP echo with an IP length of 1000 (a truncated copy). */
-static const uint8_t vxlan_trunc[] = {
-    0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 6, 0x08, 0x00,
-    0x45, 0, 0, 78, 0, 1, 0, 0, 64, 17, 0, 0, /* IPv4 len 78 (csum wrong: not checked here) */
-    172, 31, 0, 10, 172, 31, 0, 20,
-    0xc0, 0x00, 0x12, 0xb5, 0, 58, 0, 0, /* UDP 49152 -> 4789, len 58 */
-    0x08, 0x00, 0x00, 0x01, 0x12, 0x34, 0x56, 0x00, /* VXLAN I, reserved 1, VNI 0x123456 */
-    1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 0x08, 0x00, /* inner Ethernet */
-    0x45, 0, 0x03, 0xe8, 0, 2, 0, 0, 64, 1, 0, 0, /* inner IPv4 len 1000, ICMP */
-    10, 1, 0, 1, 10, 1, 0, 2,
-    8, 0, 0, 0, /* echo request, checksum not checked on a cut copy */
+static const uint8_t
+    vxlan_trunc[] =
+        {
+            0,    1,    2,    3,    4,    5,    0,    1,    2,
+            3,    4,    6,    0x08, 0x00, 0x45, 0,    0,    78,
+            0,    1,    0,    0,    64,   17,   0,    0, /* IPv4 len 78 (csum wrong: not checked
+                                                            here) */
+            172,  31,   0,    10,   172,  31,   0,    20,   0xc0,
+            0x00, 0x12, 0xb5, 0,    58,   0,    0,          /* UDP 49152 -> 4789, len 58 */
+            0x08, 0x00, 0x00, 0x01, 0x12, 0x34, 0x56, 0x00, /* VXLAN I, reserved 1, VNI 0x123456 */
+            1,    1,    1,    1,    1,    1,    2,    2,    2,
+            2,    2,    2,    0x08, 0x00, /* inner Ethernet */
+            0x45, 0,    0x03, 0xe8, 0,    2,    0,    0,    64,
+            1,    0,    0, /* inner IPv4 len 1000, ICMP */
+            10,   1,    0,    1,    10,   1,    0,    2,    8,
+            0,    0,    0, /* echo request, checksum not checked on a cut copy */
 };
 
 static void test_vxlan(void)
@@ -120,14 +126,17 @@ static void test_vxlan(void)
 /* IPv4 / UDP 6081 / GENEVE with the three AWS GWLB options, protocol IPv4,
  * inner IPv4/TCP SYN. Link type raw IPv4. */
 static const uint8_t geneve_gwlb[] = {
-    0x45, 0, 0, 108, 0, 1, 0, 0, 64, 17, 0, 0, 10, 0, 0, 5, 10, 0, 0, 100,
-    0x17, 0xc1, 0x17, 0xc1, 0, 88, 0, 0,        /* UDP 6081 -> 6081 len 88 */
-    0x08, 0x00, 0x08, 0x00, 0, 0, 0, 0,         /* GENEVE opt len 8 words, IPv4, VNI 0 */
-    0x01, 0x08, 0x01, 0x02, 1, 2, 3, 4, 5, 6, 7, 8, /* class 0x0108 type 1 len 2: endpoint */
-    0x01, 0x08, 0x02, 0x02, 9, 9, 9, 9, 9, 9, 9, 9, /* type 2: attachment */
-    0x01, 0x08, 0x03, 0x01, 0xde, 0xad, 0xbe, 0xef, /* type 3 len 1: flow cookie */
-    0x45, 0, 0, 40, 0, 3, 0, 0, 64, 6, 0, 0, 192, 168, 1, 10, 93, 184, 216, 34,
-    0xc3, 0x50, 0x01, 0xbb, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0,
+    0x45, 0,    0,    108,  0,    1,    0,    0,    64,   17, 0,  0, 10,  0,   0,
+    5,    10,   0,    0,    100,  0x17, 0xc1, 0x17, 0xc1, 0,  88, 0, 0, /* UDP 6081 -> 6081 len 88
+                                                                         */
+    0x08, 0x00, 0x08, 0x00, 0,    0,    0,    0, /* GENEVE opt len 8 words, IPv4, VNI 0 */
+    0x01, 0x08, 0x01, 0x02, 1,    2,    3,    4,    5,    6,  7,  8, /* class 0x0108 type 1 len 2:
+                                                                        endpoint */
+    0x01, 0x08, 0x02, 0x02, 9,    9,    9,    9,    9,    9,  9,  9, /* type 2: attachment */
+    0x01, 0x08, 0x03, 0x01, 0xde, 0xad, 0xbe, 0xef,                  /* type 3 len 1: flow cookie */
+    0x45, 0,    0,    40,   0,    3,    0,    0,    64,   6,  0,  0, 192, 168, 1,
+    10,   93,   184,  216,  34,   0xc3, 0x50, 0x01, 0xbb, 0,  0,  0, 1,   0,   0,
+    0,    0,    0x50, 0x02, 0xff, 0xff, 0,    0,    0,    0,
 };
 
 static void test_geneve(void)
@@ -159,12 +168,12 @@ static void test_geneve(void)
 
 /* Raw IPv6: hop-by-hop (8 bytes), destination options (8), then UDP. */
 static const uint8_t ipv6_ext[] = {
-    0x60, 0, 0, 0, 0, 24, 0, 64,                     /* payload 24, next header HBH */
-    0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
-    0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
-    60, 0, 1, 4, 0, 0, 0, 0,                         /* HBH -> dstopts, PadN */
-    17, 0, 1, 4, 0, 0, 0, 0,                         /* dstopts -> UDP, PadN */
-    0x13, 0x88, 0x17, 0x70, 0, 8, 0, 0,              /* UDP 5000 -> 6000, no payload */
+    0x60, 0,    0,    0,    0, 24, 0, 64, /* payload 24, next header HBH */
+    0x20, 0x01, 0x0d, 0xb8, 0, 0,  0, 0,  0, 0, 0, 0,  0, 0, 0, 1, 0x20, 0x01, 0x0d, 0xb8, 0,
+    0,    0,    0,    0,    0, 0,  0, 0,  0, 0, 2, 60, 0, 1, 4, 0, 0,    0,    0, /* HBH -> dstopts,
+                                                                                     PadN */
+    17,   0,    1,    4,    0, 0,  0, 0, /* dstopts -> UDP, PadN */
+    0x13, 0x88, 0x17, 0x70, 0, 8,  0, 0, /* UDP 5000 -> 6000, no payload */
 };
 
 static void test_ipv6(void)
@@ -196,26 +205,44 @@ static void test_depth(void)
     size_t o = 0;
     for (int i = 0; i < LAYERS; i++) {
         size_t rest = (size_t)(LAYERS - i) * HDR + 28;
-        uint8_t eth[14] = { 0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 6, 0x08, 0x00 };
+        uint8_t eth[14] = {0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 6, 0x08, 0x00};
         memcpy(b + o, eth, 14);
         o += 14;
-        uint8_t ip[20] = { 0x45, 0, (uint8_t)(rest >> 8), (uint8_t)rest, 0, 0, 0, 0, 64, 17,
-                           0, 0, 10, 0, 0, (uint8_t)i, 10, 0, 1, (uint8_t)i };
+        uint8_t ip[20] = {0x45,
+                          0,
+                          (uint8_t)(rest >> 8),
+                          (uint8_t)rest,
+                          0,
+                          0,
+                          0,
+                          0,
+                          64,
+                          17,
+                          0,
+                          0,
+                          10,
+                          0,
+                          0,
+                          (uint8_t)i,
+                          10,
+                          0,
+                          1,
+                          (uint8_t)i};
         memcpy(b + o, ip, 20);
         o += 20;
         size_t ul = rest - 20;
-        uint8_t udp[8] = { 0x30, 0x39, 0x12, 0xb5, (uint8_t)(ul >> 8), (uint8_t)ul, 0, 0 };
+        uint8_t udp[8] = {0x30, 0x39, 0x12, 0xb5, (uint8_t)(ul >> 8), (uint8_t)ul, 0, 0};
         memcpy(b + o, udp, 8);
         o += 8;
-        uint8_t vx[8] = { 0x08, 0, 0, 0, 0, 0, (uint8_t)i, 0 };
+        uint8_t vx[8] = {0x08, 0, 0, 0, 0, 0, (uint8_t)i, 0};
         memcpy(b + o, vx, 8);
         o += 8;
     }
-    uint8_t eth[14] = { 0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 6, 0x08, 0x00 };
+    uint8_t eth[14] = {0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 6, 0x08, 0x00};
     memcpy(b + o, eth, 14);
     o += 14;
-    uint8_t ip[28] = { 0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2,
-                       0, 53, 0, 53, 0, 8, 0, 0 };
+    uint8_t ip[28] = {0x45, 0, 0, 28, 0, 0, 0, 0,  64, 17, 0, 0, 1, 1,
+                      1,    1, 2, 2,  2, 2, 0, 53, 0,  53, 0, 8, 0, 0};
     memcpy(b + o, ip, 28);
     o += 28;
     D.check_checksums = false;
@@ -231,12 +258,12 @@ static void test_depth(void)
 /* ERSPAN type II over GRE with a sequence number, session id 5, carrying
  * Ethernet/IPv4/ICMP. Link type raw IPv4. */
 static const uint8_t erspan2[] = {
-    0x45, 0, 0, 78, 0, 0, 0, 0, 64, 47, 0, 0, 10, 10, 0, 1, 10, 10, 0, 2,
-    0x10, 0x00, 0x88, 0xbe, 0, 0, 0, 7,            /* GRE S, ERSPAN, seq 7 */
-    0x10, 0x17, 0x00, 0x05, 0, 0, 0, 0,            /* ver 1, VLAN 23, session 5 */
-    1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 0x08, 0x00,
-    0x45, 0, 0, 28, 0, 0, 0, 0, 64, 1, 0, 0, 10, 11, 0, 1, 10, 11, 0, 2,
-    8, 0, 0xf7, 0xff, 0, 0, 0, 0,
+    0x45, 0,    0,    78,   0, 0, 0,    0,    64,   47,   0, 0, 10,   10,
+    0,    1,    10,   10,   0, 2, 0x10, 0x00, 0x88, 0xbe, 0, 0, 0,    7, /* GRE S, ERSPAN, seq 7 */
+    0x10, 0x17, 0x00, 0x05, 0, 0, 0,    0, /* ver 1, VLAN 23, session 5 */
+    1,    1,    1,    1,    1, 1, 2,    2,    2,    2,    2, 2, 0x08, 0x00,
+    0x45, 0,    0,    28,   0, 0, 0,    0,    64,   1,    0, 0, 10,   11,
+    0,    1,    10,   11,   0, 2, 8,    0,    0xf7, 0xff, 0, 0, 0,    0,
 };
 
 static void test_erspan(void)

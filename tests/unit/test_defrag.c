@@ -13,10 +13,9 @@ static const struct {
     char c;
     uint32_t off, len;
 } novak[] = {
-    { 'A', 0, 24 },   { 'B', 32, 16 },  { 'C', 48, 24 },  { 'D', 80, 8 },   { 'E', 104, 16 },
-    { 'F', 120, 24 }, { 'G', 144, 16 }, { 'H', 160, 16 }, { 'I', 176, 8 },  { 'J', 8, 32 },
-    { 'K', 48, 24 },  { 'L', 72, 24 },  { 'M', 96, 24 },  { 'N', 128, 8 },  { 'O', 152, 8 },
-    { 'P', 160, 8 },  { 'Q', 176, 16 },
+    {'A', 0, 24},   {'B', 32, 16},  {'C', 48, 24}, {'D', 80, 8},  {'E', 104, 16}, {'F', 120, 24},
+    {'G', 144, 16}, {'H', 160, 16}, {'I', 176, 8}, {'J', 8, 32},  {'K', 48, 24},  {'L', 72, 24},
+    {'M', 96, 24},  {'N', 128, 8},  {'O', 152, 8}, {'P', 160, 8}, {'Q', 176, 16},
 };
 #define NOVAK (sizeof(novak) / sizeof(novak[0]))
 
@@ -24,12 +23,12 @@ static const struct {
     enum ps_frag_policy pol;
     const char *want; /* one letter per 8 bytes */
 } outcomes[] = {
-    { PS_POLICY_BSD, "AAAJJBCCCLLLMMMFFFGGHHIQ" },
-    { PS_POLICY_LINUX, "AAAJJBKKKLLLMMMFFFGGPHQQ" },
-    { PS_POLICY_WINDOWS, "AAAJBBCCCLLLMEEFFFGGHHIQ" },
-    { PS_POLICY_SOLARIS, "AAAJBBCCCLLLMMMFFFGGHHIQ" },
-    { PS_POLICY_FIRST, "AAAJBBCCCLDLMEEFFFGGHHIQ" },
-    { PS_POLICY_LAST, "AJJJJBKKKLLLMMMFNFGOPHQQ" },
+    {PS_POLICY_BSD, "AAAJJBCCCLLLMMMFFFGGHHIQ"},
+    {PS_POLICY_LINUX, "AAAJJBKKKLLLMMMFFFGGPHQQ"},
+    {PS_POLICY_WINDOWS, "AAAJBBCCCLLLMEEFFFGGHHIQ"},
+    {PS_POLICY_SOLARIS, "AAAJBBCCCLLLMMMFFFGGHHIQ"},
+    {PS_POLICY_FIRST, "AAAJBBCCCLDLMEEFFFGGHHIQ"},
+    {PS_POLICY_LAST, "AJJJJBKKKLLLMMMFNFGOPHQQ"},
 };
 
 static uint8_t bufs[NOVAK][32];
@@ -46,8 +45,8 @@ static void test_policies(void)
     }
     for (size_t k = 0; k < sizeof(outcomes) / sizeof(outcomes[0]); k++) {
         uint8_t out[256];
-        size_t n = ps_defrag_policy_apply(outcomes[k].pol, NOVAK, offs, lens, data, out,
-                                          sizeof(out));
+        size_t n =
+            ps_defrag_policy_apply(outcomes[k].pol, NOVAK, offs, lens, data, out, sizeof(out));
         CHECK_EQ(n, 192);
         char got[25];
         for (int u = 0; u < 24; u++)
@@ -58,7 +57,7 @@ static void test_policies(void)
 }
 
 /* A fake fragment: IPv4 10.0.0.1 -> 10.0.0.2, id 7, UDP. */
-static uint8_t hdr[20] = { 0x45, 0, 0, 0, 0, 7, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2 };
+static uint8_t hdr[20] = {0x45, 0, 0, 0, 0, 7, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2};
 
 static struct ps_pkt frag(uint32_t off, uint32_t len, bool mf, const uint8_t *data, uint64_t ts)
 {
@@ -101,7 +100,7 @@ void test_defrag(void)
     ps_defrag_config_default(&cfg);
     cfg.max_trackers = 8;
     cfg.memcap = 1 << 20;
-    struct ps_alert_sink sink = { on_alert, NULL };
+    struct ps_alert_sink sink = {on_alert, NULL};
     struct ps_defrag *df = ps_defrag_new(&cfg, 1, &c, sink);
     CHECK(df != NULL);
     if (!df)

@@ -61,7 +61,7 @@ void test_flow(void)
     cfg.capacity = 4;
     cfg.deterministic = true;
     struct ps_flow_table t;
-    struct ps_flow_sink sink = { on_end, on_iv, NULL };
+    struct ps_flow_sink sink = {on_end, on_iv, NULL};
     CHECK_EQ(ps_flow_table_init(&t, &cfg, 1, &C, sink), 0);
     reset_counts();
 

@@ -27,8 +27,9 @@ void test_jparse(void)
     CHECK(ps_jget(n, "missing") == NULL);
     ps_jfree(n);
 
-    static const char *bad[] = { "", "{", "[1,]", "{\"a\" 1}", "\"unterminated", "[1] x",
-                                 "{\"a\":\"\\q\"}", "tru", "[\"\\u12\"]" };
+    static const char *bad[] = {
+        "",    "{",          "[1,]", "{\"a\" 1}", "\"unterminated", "[1] x", "{\"a\":\"\\q\"}",
+        "tru", "[\"\\u12\"]"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         err[0] = 0;
         n = parse(bad[i], err);

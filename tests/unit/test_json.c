@@ -22,7 +22,8 @@ void test_json(void)
     CHECK_STR(esc("\x01\x7f", 2), "\\u0001\\u007f");
     CHECK_STR(esc("a\0b", 3), "a\\u0000b");
     /* Valid UTF-8 passes through: e-acute, euro sign, U+1F600. */
-    CHECK_STR(esc("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9), "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+    CHECK_STR(esc("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9),
+              "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
     /* Invalid sequences: each byte escaped. Lone continuation, overlong,
      * surrogate, cut sequence, bytes above F4. */
     CHECK_STR(esc("\x80", 1), "\\u0080");
@@ -76,8 +77,8 @@ void test_json(void)
         struct tm tm;
         gmtime_r(&t, &tm);
         char want[40];
-        snprintf(want, sizeof(want), "%04d-%02d-%02dT12:00:10.000000+0000",
-                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+        snprintf(want, sizeof(want), "%04d-%02d-%02dT12:00:10.000000+0000", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday);
         ps_json_time(ts, (uint64_t)t * 1000000);
         if (strcmp(ts, want) != 0) {
             CHECK_STR(ts, want);
