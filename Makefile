@@ -8,10 +8,10 @@ WARN = -Wall -Wextra -Wshadow -Wformat=2 -Wvla -Wimplicit-fallthrough -Wstrict-p
        -Wmissing-prototypes -Wno-missing-field-initializers
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(WERROR) -Isrc $(CFLAGS)
-LDLIBS = -lpcap
+LDLIBS = -lpcap -lsqlite3 -lz
 
-SRC = $(wildcard src/core/*.c src/decode/*.c src/defrag/*.c src/detect/*.c src/flow/*.c src/output/*.c)
-MAIN = src/cli/main.c src/cli/pipeline.c src/source/pcap_file.c
+SRC = $(wildcard src/core/*.c src/decode/*.c src/defrag/*.c src/detect/*.c src/flow/*.c src/output/*.c src/store/*.c src/flowlogs/*.c)
+MAIN = src/cli/main.c src/cli/pipeline.c src/source/pcap_file.c $(wildcard src/cli/cmd_*.c)
 HDR = $(wildcard src/*/*.h)
 
 B = build
