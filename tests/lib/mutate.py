@@ -9,6 +9,9 @@ import sys
 
 SNAPLENS = (1, 14, 18, 34, 38, 42, 50, 54, 62, 70, 78, 96, 128)
 FLIPS_PER_FILE = 8
+# --light: fewer variants, for large sets of captures (the corpus)
+LIGHT_SNAPLENS = (14, 34, 54, 96)
+LIGHT_FLIPS = 2
 
 
 def read(path):
@@ -33,15 +36,24 @@ def write(path, hdr, pkts):
 
 
 def main():
+    global SNAPLENS, FLIPS_PER_FILE
+    args = sys.argv[1:]
+    if args and args[0] == "--light":
+        SNAPLENS, FLIPS_PER_FILE = LIGHT_SNAPLENS, LIGHT_FLIPS
+        args = args[1:]
+    sys.argv = [sys.argv[0]] + args
     out, seed = sys.argv[1], int(sys.argv[2])
     rng = random.Random(seed)
     os.makedirs(out, exist_ok=True)
     n = 0
     for path in sys.argv[3:]:
-        hdr, pkts = read(path)
+        try:
+            hdr, pkts = read(path)
+        except (OSError, struct.error):
+            continue
         if hdr is None:
             continue
-        base = os.path.basename(path)
+        base = path.replace("/", "_")[-80:]
         for snap in SNAPLENS:
             write(os.path.join(out, f"{base}.snap{snap}.pcap"), hdr,
                   [(a, b, o, body[:snap]) for a, b, o, body in pkts])
