@@ -71,9 +71,13 @@ static const char usage_read[] =
     "                            (350), tcp-closed (10), udp (60), icmp (30), other (60)\n"
     "\n"
     "Reassembly and packet-level detectors:\n"
-    "      --defrag-policy P     overlap policy: drop (default; RFC 5722, as Linux), first,\n"
-    "                            last, bsd, linux, windows, solaris; CIDR=P sets it for a\n"
-    "                            destination network (repeatable); IPv6 always drops\n"
+    "      --defrag-policy P     overlap policy: drop (default: any overlap discards the\n"
+    "                            datagram, RFC 5722), or the target-OS policies of Novak\n"
+    "                            (2005): first, last, bsd, linux (2.4-era), windows,\n"
+    "                            solaris; CIDR=P sets it for a destination network\n"
+    "                            (repeatable); IPv6 always drops\n"
+    "      --defrag-max-frags N  fragments kept per datagram (default 64, at most 256);\n"
+    "                            more raise frag_tiny and drop the datagram\n"
     "      --defrag-trackers N   datagrams in reassembly at once (default 4096)\n"
     "      --defrag-memcap B     bytes of fragments held in all (default 16777216)\n"
     "      --defrag-timeout S    an incomplete datagram is given up after S s (default 30)\n"
@@ -337,6 +341,7 @@ static int cmd_read(int argc, char **argv)
         O_DFTO,
         O_DFFLOOD,
         O_NOANOM,
+        O_DFMAXF,
     };
     static const struct option lopts[] = {
         {"filter", required_argument, NULL, 'f'},
@@ -463,6 +468,11 @@ static int cmd_read(int argc, char **argv)
             cfg.defrag.max_trackers = (uint32_t)parse_ulong(optarg, 1u << 20, "defrag trackers");
             if (!cfg.defrag.max_trackers)
                 die_usage("defrag trackers must be at least 1", optarg);
+            break;
+        case O_DFMAXF:
+            cfg.defrag.max_frags = (uint32_t)parse_ulong(optarg, 256, "fragments per datagram");
+            if (!cfg.defrag.max_frags)
+                die_usage("fragments per datagram must be at least 1", optarg);
             break;
         case O_DFMEM:
             cfg.defrag.memcap = (uint32_t)parse_ulong(optarg, 128u << 20, "defrag memcap (bytes)");

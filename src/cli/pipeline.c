@@ -85,7 +85,8 @@ void ps_pipeline_packet(struct ps_pipeline *w, int dlt, const uint8_t *data, uin
     uint32_t sess = 0;
     if (p->m.encap != PS_ENCAP_NONE)
         sess = ps_session_account(&w->sessions, &w->c, p);
-    if (p->anom || p->ext_n || p->ip4_opts || (p->ipver == 6 && p->proto == 58))
+    if (p->anom || p->ext_n || p->ip4_opts || p->v6_ext_overflow ||
+        (p->ipver == 6 && p->proto == 58))
         ps_detect_packet(w->detect, p);
     if (ts_us >= w->next_defrag_sweep_us) {
         w->next_defrag_sweep_us = ts_us + 100000;

@@ -86,6 +86,10 @@ enum ps_counter_kind {
       "IPv4 option length invalid (RFC 791 s3.1)")                                                 \
     X(ANOM_IPV6_ATOMIC, "anomaly.ipv6.atomic_fragment", PS_CK_ANOMALY,                             \
       "IPv6 atomic fragment: Fragment header with offset 0 and M clear (RFC 6946)")                \
+    X(ANOM_IPV6_EXT_CAP, "anomaly.ipv6.exthdr_cap", PS_CK_ANOMALY,                                 \
+      "more than 16 IPv6 extension headers: the chain is not followed to the transport header")    \
+    X(ANOM_FRAG_LEN, "anomaly.frag.length", PS_CK_ANOMALY,                                         \
+      "a fragment other than the last is not a multiple of 8 bytes (RFC 791 s3.2, RFC 8200 s4.5)") \
     X(ANOM_IPV6_JUMBO, "anomaly.ipv6.zero_length", PS_CK_ANOMALY,                                  \
       "IPv6 payload length 0 (jumbogram or BIG TCP): captured length used")                        \
     X(ANOM_IPV4_ZEROLEN, "anomaly.ipv4.zero_length", PS_CK_ANOMALY,                                \

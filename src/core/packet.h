@@ -89,6 +89,7 @@ struct ps_pkt {
     uint32_t frag_len;       /* fragment payload bytes its header declares */
     uint8_t ip_hdr_len;      /* IPv4 header bytes (IHL*4); 40 for IPv6 */
     bool v6_atomic;          /* IPv6 atomic fragment (RFC 6946) */
+    bool v6_ext_overflow;    /* more extension headers than the decoder follows */
     bool v6_chain_cut;       /* first fragment without the whole header chain (RFC 7112) */
     uint8_t ext_n;           /* IPv6 extension headers walked */
     struct {

@@ -127,6 +127,8 @@ int ps_dec_ipv4(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r)
     p->ip_hdr_len = (uint8_t)hlen;
     if (frag & 0x3fff) {
         ps_count(d, PS_C_DEC_IPV4_FRAG);
+        if ((frag & 0x2000) && !trunc && (len - hlen) % 8) /* RFC 791 s3.2 */
+            ps_anom(d, p, PS_C_ANOM_FRAG_LEN);
         p->is_fragment = true;
         p->frag_id = id;
         p->frag_len = (uint32_t)(len - hlen);

@@ -112,6 +112,7 @@ int ps_dec_ipv6(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r)
     p->more_frags = false;
 
     p->ext_n = 0;
+    p->v6_ext_overflow = false;
     p->v6_atomic = false;
     p->v6_chain_cut = false;
     p->ip_hdr_len = 40;
@@ -120,8 +121,14 @@ int ps_dec_ipv6(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r)
             p->proto = nh;
             return ps_dec_transport(d, p, r);
         }
-        if (n >= MAX_EXTHDR)
-            return PS_C_DROP_IPV6_EXTHDR;
+        if (n >= MAX_EXTHDR) {
+            /* Over the cap: the packet is decoded without its transport
+             * header, and the detectors see a chain too long to follow. */
+            ps_anom(d, p, PS_C_ANOM_IPV6_EXT_CAP);
+            p->v6_ext_overflow = true;
+            p->proto = PS_IPPROTO_NONE;
+            return 0;
+        }
         ps_count(d, PS_C_DEC_IPV6_EXT);
         uint8_t cur = nh;
         uint16_t at = (uint16_t)(r.p - hdr);
@@ -143,6 +150,8 @@ int ps_dec_ipv6(struct ps_decoder *d, struct ps_pkt *p, struct ps_rd r)
                 continue;
             }
             ps_count(d, PS_C_DEC_IPV6_FRAG);
+            if ((off_m & 1) && !trunc && r.left % 8) /* RFC 8200 s4.5 */
+                ps_anom(d, p, PS_C_ANOM_FRAG_LEN);
             p->frag_off = off_m & 0xfff8;
             p->more_frags = off_m & 1;
             p->frag_id = id;

@@ -576,9 +576,12 @@ static bool arena_append(struct ps_defrag *df, uint32_t i, const uint8_t *data, 
     return true;
 }
 
-/* Copied IPv4 options (copy flag set: RFC 791 s3.1) of packet p into out. */
-static uint8_t copied_options(const struct ps_pkt *p, uint8_t out[40])
+/* Copied IPv4 options (copy flag set: RFC 791 s3.1) of packet p into out;
+ * *other is set when p also carries options without the flag, which
+ * RFC 791 s3.2 keeps to the first fragment. */
+static uint8_t copied_options(const struct ps_pkt *p, uint8_t out[40], bool *other)
 {
+    *other = false;
     if (!p->ip4_opts || p->ip4_opts_bad)
         return 0;
     struct ps_rd r = ps_rd_init(p->ip4_opts, p->ip4_opts_len);
@@ -596,6 +599,8 @@ static uint8_t copied_options(const struct ps_pkt *p, uint8_t out[40])
         if ((type & 0x80) && n + len <= 40) {
             memcpy(out + n, start, len);
             n += len;
+        } else if (!(type & 0x80)) {
+            *other = true;
         }
     }
     return n;
@@ -624,7 +629,8 @@ static uint32_t new_tracker(struct ps_defrag *df, const struct dkey *k, uint32_t
     t->ctx.nvlan = p->nvlan;
     t->ctx.vlan[0] = p->vlan[0];
     t->ctx.vlan[1] = p->vlan[1];
-    t->copied_len = copied_options(p, t->copied);
+    bool other;
+    t->copied_len = copied_options(p, t->copied, &other);
     t->hnext = df->bucket[h & df->mask];
     df->bucket[h & df->mask] = i;
     lru_append(df, i);
@@ -794,8 +800,9 @@ size_t ps_defrag_add(struct ps_defrag *df, const struct ps_pkt *p, const uint8_t
 
     if (p->ipver == 4 && !t->opts_changed) {
         uint8_t copied[40];
-        uint8_t n = copied_options(p, copied);
-        if (n != t->copied_len || memcmp(copied, t->copied, n) != 0) {
+        bool other;
+        uint8_t n = copied_options(p, copied, &other);
+        if (n != t->copied_len || memcmp(copied, t->copied, n) != 0 || (other && off > 0)) {
             t->opts_changed = true;
             struct ps_alert a;
             ps_alert_from_pkt(&a, PS_SIG_IP_OPT_FRAG_CHANGE, p);
@@ -803,6 +810,7 @@ size_t ps_defrag_add(struct ps_defrag *df, const struct ps_pkt *p, const uint8_t
             ps_ev_num(&a, "ip_id", p->frag_id);
             ps_ev_hex(&a, "first_copied_options", t->copied, t->copied_len);
             ps_ev_hex(&a, "this_copied_options", copied, n);
+            ps_ev_str(&a, "uncopied_option_after_first", other && off > 0 ? "true" : "false");
             emit(df, &a);
         }
     }
@@ -841,8 +849,11 @@ size_t ps_defrag_add(struct ps_defrag *df, const struct ps_pkt *p, const uint8_t
     }
 
     if (t->nfrags >= df->cfg.max_frags) {
+        /* Only tiny fragments make this many: say so, then drop it. */
         t->dropped = true;
         df->c->v[PS_C_DEFRAG_DROPPED_TOO_MANY]++;
+        fragment_alert(df, PS_SIG_FRAG_TOO_MANY, p, "fragments_kept", t->nfrags, "limit",
+                       df->cfg.max_frags);
         return 0;
     }
     uint32_t pos = t->arena;

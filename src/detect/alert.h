@@ -22,6 +22,8 @@
       "first IP fragment too small to hold the transport header (RFC 1858, RFC 3128)")           \
     X(FRAG_TCP_OFFSET1, 9001202, "frag_tiny", 1,                                                 \
       "TCP fragment at offset 8 rewrites the TCP header (RFC 1858)")                             \
+    X(FRAG_TOO_MANY, 9001203, "frag_tiny", 2,                                                    \
+      "IP datagram cut into more fragments than reassembly keeps: tiny fragments")               \
     X(FRAG_FLOOD, 9001301, "frag_flood", 2, "incomplete IP datagrams piling up from one source") \
     X(IP_LSRR, 9002001, "ip_source_route", 1, "IPv4 loose source route option")                  \
     X(IP_SSRR, 9002002, "ip_source_route", 1, "IPv4 strict source route option")                 \
@@ -43,6 +45,8 @@
     X(IPV6_EXT_MANY, 9003105, "ipv6_exthdr", 2, "too many IPv6 extension headers")               \
     X(IPV6_PADDING, 9003106, "ipv6_exthdr", 2,                                                   \
       "IPv6 options padding oversized or not zero (RFC 4942 s2.1.9.5)")                          \
+    X(IPV6_UNKNOWN_OPT, 9003107, "ipv6_exthdr", 3,                                               \
+      "IPv6 option of an unknown type in hop-by-hop or destination options (covert channel?)")   \
     X(IPV6_RA_FLOOD, 9003201, "ipv6_ra_flood", 2, "IPv6 router advertisements at flood rate")    \
     X(IPV6_ND_FLIP, 9003301, "ipv6_nd_spoof", 1,                                                 \
       "IPv6 neighbour advertisements move an address between link-layer addresses")              \

@@ -262,11 +262,49 @@ static const char *ext_name(uint8_t t)
     }
 }
 
+/* Option types of the IANA "Destination Options and Hop-by-Hop Options"
+ * registry in use: jumbo payload, router alert, tunnel encapsulation limit,
+ * home address, quick-start, CALIPSO, SMF DPD, RPL, MPL, ILNP nonce, line
+ * identification, PDM, IOAM, minimum path MTU, and the RFC 3692 experiments. */
+static bool known_option(uint8_t t)
+{
+    switch (t) {
+    case 0xc2:
+    case 0x05:
+    case 0x04:
+    case 0xc9:
+    case 0x26:
+    case 0x07:
+    case 0x08:
+    case 0x23:
+    case 0x63:
+    case 0x6d:
+    case 0x8b:
+    case 0x8c:
+    case 0x0f:
+    case 0x11:
+    case 0x31:
+    case 0x30:
+    case 0x1e:
+    case 0x3e:
+    case 0x5e:
+    case 0x7e:
+    case 0x9e:
+    case 0xbe:
+    case 0xde:
+    case 0xfe:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* Padding inside a hop-by-hop or destination options header: PadN may pad at
  * most 7 bytes (RFC 8200 s4.2 alignment) and its bytes are zero. */
 static void ipv6_padding(struct ps_detect *d, const struct ps_pkt *p, struct ps_rd o, uint8_t type)
 {
     uint32_t run = 0, max_run = 0, nonzero = 0;
+    int unknown = -1;
     while (o.left) {
         uint8_t ot = ps_rd_u8(&o);
         if (ot == 0) { /* Pad1 */
@@ -285,16 +323,24 @@ static void ipv6_padding(struct ps_detect *d, const struct ps_pkt *p, struct ps_
                 nonzero += data[i] != 0;
         } else {
             run = 0;
+            if (!known_option(ot) && unknown < 0)
+                unknown = ot;
         }
         if (run > max_run)
             max_run = run;
     }
+    struct ps_alert a;
     if (max_run > 7 || nonzero) {
-        struct ps_alert a;
         ps_alert_from_pkt(&a, PS_SIG_IPV6_PADDING, p);
         ps_ev_str(&a, "header", ext_name(type));
         ps_ev_num(&a, "padding_bytes", max_run);
         ps_ev_num(&a, "nonzero_padding_bytes", nonzero);
+        emit(d, &a);
+    }
+    if (unknown >= 0) {
+        ps_alert_from_pkt(&a, PS_SIG_IPV6_UNKNOWN_OPT, p);
+        ps_ev_str(&a, "header", ext_name(type));
+        ps_ev_num(&a, "option_type", (uint64_t)unknown);
         emit(d, &a);
     }
 }
@@ -363,9 +409,10 @@ static void ipv6_ext(struct ps_detect *d, const struct ps_pkt *p)
         ps_ev_str(&a, "chain", seq);
         emit(d, &a);
     }
-    if (p->ext_n > d->cfg.ipv6_max_ext) {
+    if (p->ext_n > d->cfg.ipv6_max_ext || p->v6_ext_overflow) {
         ps_alert_from_pkt(&a, PS_SIG_IPV6_EXT_MANY, p);
         ps_ev_num(&a, "extension_headers", p->ext_n);
+        ps_ev_str(&a, "more_not_followed", p->v6_ext_overflow ? "true" : "false");
         ps_ev_num(&a, "threshold", d->cfg.ipv6_max_ext);
         emit(d, &a);
     }
@@ -606,9 +653,7 @@ void ps_detect_packet(struct ps_detect *d, const struct ps_pkt *p)
         anomalies(d, p);
     if (p->ipver == 4 && p->ip4_opts)
         ipv4_options(d, p);
-    if (p->ipver == 6 && p->ext_n)
-        ipv6_ext(d, p);
-    if (p->ipver == 6 && p->v6_chain_cut && !p->ext_n)
+    if (p->ipver == 6 && (p->ext_n || p->v6_chain_cut || p->v6_ext_overflow))
         ipv6_ext(d, p);
     if (p->proto == 58 && p->l4 && !p->is_fragment) {
         if (p->icmp_type == 134)
