@@ -1,6 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* periscope command line: `periscope read FILE...`. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <grp.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -15,6 +22,7 @@
 
 #include "cli/pipeline.h"
 #include "source/pcap_file.h"
+#include "source/udp.h"
 
 #ifndef PS_VERSION
 #define PS_VERSION "0.1.0"
@@ -28,9 +36,10 @@ static const char usage_main[] =
     "periscope: a network security sensor for cloud traffic mirroring.\n"
     "\n"
     "Commands:\n"
-    "  read FILE...   analyse pcap/pcapng files ('-' = stdin): flows, mirror context, counters\n"
+    "  read FILE...   analyse pcap/pcapng files ('-' = stdin): flows, alerts, mirror context\n"
+    "  listen         be a mirror target: VXLAN and GENEVE on UDP sockets, until SIGTERM\n"
     "\n"
-    "Run 'periscope read --help' for the options of read.\n"
+    "Run 'periscope read --help' or 'periscope listen --help' for their options.\n"
     "  -h, --help       this help\n"
     "  -V, --version    print the version\n"
     "  --list-counters  print every counter: name, kind (count, drop, anomaly), meaning\n"
@@ -94,6 +103,29 @@ static const char usage_read[] =
     "\n"
     "Exit status: 0 on success, 1 on bad usage or input that cannot be read.\n";
 
+static const char usage_listen[] =
+    "usage: periscope listen [OPTIONS]\n"
+    "\n"
+    "Receive mirrored traffic as a mirror target does: VXLAN (AWS Traffic Mirroring,\n"
+    "Azure vTAP, an NLB's UDP listener) and GENEVE (a Gateway Load Balancer) on ordinary\n"
+    "UDP sockets, no privileges or promiscuous capture needed. The outer source of each\n"
+    "datagram (the mirrored ENI) goes into the mirror context. Runs until SIGTERM or\n"
+    "SIGINT, then flushes every flow and record and exits 0; SIGHUP reopens the output\n"
+    "files (for logrotate). Output and flow options are those of 'periscope read'\n"
+    "(see its --help); files are appended to. Stats every 60 s unless --stats-interval.\n"
+    "\n"
+    "Receiving (default: --vxlan 4789 --geneve 6081 on every address):\n"
+    "      --vxlan [ADDR:]PORT   receive VXLAN here (repeatable)\n"
+    "      --geneve [ADDR:]PORT  receive GENEVE here (repeatable)\n"
+    "      --allow-source CIDR   accept datagrams only from these sources (repeatable);\n"
+    "                            others are counted in drop.listen.source_denied\n"
+    "      --allow-vni N         accept only these VNIs (repeatable); others are counted\n"
+    "                            in drop.listen.vni_denied\n"
+    "      --health-port [ADDR:]PORT  answer TCP and HTTP health checks (a GWLB's)\n"
+    "      --user NAME           switch to this user after binding the sockets\n"
+    "  -q, --quiet               no summary at exit\n"
+    "  -h, --help                this help\n";
+
 struct read_opts {
     const char *filter;
     const char *log_dir;
@@ -124,11 +156,13 @@ static unsigned long parse_ulong(const char *s, unsigned long max, const char *w
     return v;
 }
 
-static FILE *open_out(const char *path)
+/* Open an output file: truncated for read, appended to for listen (so that
+ * a restart or a SIGHUP after logrotate moved it never loses records). */
+static FILE *open_out(const char *path, bool append)
 {
     if (strcmp(path, "-") == 0)
         return stdout;
-    FILE *f = fopen(path, "w");
+    FILE *f = fopen(path, append ? "a" : "w");
     if (!f) {
         fprintf(stderr, "periscope: %s: %s\n", path, strerror(errno));
         exit(1);
@@ -317,7 +351,299 @@ static int set_timeout(struct ps_flow_config *fc, const char *arg)
     return -1;
 }
 
-static int cmd_read(int argc, char **argv)
+/* ---- listen ------------------------------------------------------------ */
+
+#define MAX_ALLOW 64
+
+struct listen_opts {
+    const char *spec[PS_UDP_MAX_SOCKETS];
+    int kind[PS_UDP_MAX_SOCKETS];
+    int nspec;
+    struct {
+        uint8_t ver, prefix;
+        uint8_t addr[16];
+    } cidr[MAX_ALLOW];
+    int ncidr;
+    uint32_t vni[256];
+    int nvni;
+    const char *health;
+    const char *user;
+};
+
+static int listen_allow_cidr(struct listen_opts *lo, const char *arg)
+{
+    if (lo->ncidr >= MAX_ALLOW)
+        return -1;
+    char a[64];
+    snprintf(a, sizeof(a), "%s", arg);
+    char *slash = strchr(a, '/');
+    long prefix = -1;
+    if (slash) {
+        *slash = 0;
+        char *end;
+        prefix = strtol(slash + 1, &end, 10);
+        if (*end || !slash[1])
+            return -1;
+    }
+    uint8_t *dst = lo->cidr[lo->ncidr].addr;
+    memset(dst, 0, 16);
+    if (inet_pton(AF_INET, a, dst) == 1) {
+        lo->cidr[lo->ncidr].ver = 4;
+        prefix = prefix < 0 ? 32 : prefix;
+        if (prefix > 32)
+            return -1;
+    } else if (inet_pton(AF_INET6, a, dst) == 1) {
+        lo->cidr[lo->ncidr].ver = 6;
+        prefix = prefix < 0 ? 128 : prefix;
+        if (prefix > 128)
+            return -1;
+    } else {
+        return -1;
+    }
+    lo->cidr[lo->ncidr++].prefix = (uint8_t)prefix;
+    return 0;
+}
+
+static bool source_allowed(const struct listen_opts *lo, uint8_t ver, const uint8_t *a)
+{
+    if (!lo->ncidr)
+        return true;
+    for (int i = 0; i < lo->ncidr; i++) {
+        if (lo->cidr[i].ver != ver)
+            continue;
+        unsigned full = lo->cidr[i].prefix / 8, rest = lo->cidr[i].prefix % 8;
+        if (memcmp(lo->cidr[i].addr, a, full) != 0)
+            continue;
+        if (rest && ((lo->cidr[i].addr[full] ^ a[full]) & (uint8_t)(0xff << (8 - rest))))
+            continue;
+        return true;
+    }
+    return false;
+}
+
+static bool vni_allowed(void *ctx, uint32_t vni)
+{
+    const struct listen_opts *lo = ctx;
+    for (int i = 0; i < lo->nvni; i++)
+        if (lo->vni[i] == vni)
+            return true;
+    return false;
+}
+
+static volatile sig_atomic_t stop_flag, reopen_flag;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+static void on_hup(int sig)
+{
+    (void)sig;
+    reopen_flag = 1;
+}
+
+static int health_socket(const char *spec, char *err, size_t errlen)
+{
+    char host[128] = "", port[16];
+    const char *colon = strrchr(spec, ':');
+    if (colon) {
+        snprintf(host, sizeof(host), "%.*s", (int)(colon - spec), spec);
+        snprintf(port, sizeof(port), "%s", colon + 1);
+    } else {
+        snprintf(port, sizeof(port), "%s", spec);
+    }
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    int gai = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
+    if (gai) {
+        snprintf(err, errlen, "--health-port %s: %s", spec, gai_strerror(gai));
+        return -1;
+    }
+    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int one = 1;
+    if (fd >= 0)
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 64) != 0) {
+        snprintf(err, errlen, "--health-port %s: %s", spec, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        freeaddrinfo(res);
+        return -1;
+    }
+    freeaddrinfo(res);
+    return fd;
+}
+
+/* A GWLB checks TCP (a connection is enough) or HTTP (a 200): answer both. */
+static void health_answer(int lfd)
+{
+    static const char reply[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                                "Content-Length: 3\r\nConnection: close\r\n\r\nok\n";
+    for (int n = 0; n < 16; n++) {
+        int c = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (c < 0)
+            return;
+        ssize_t w = write(c, reply, sizeof(reply) - 1);
+        (void)w;
+        close(c);
+    }
+}
+
+static int drop_privileges(const char *user)
+{
+    struct passwd *pw = getpwnam(user);
+    if (!pw) {
+        fprintf(stderr, "periscope: --user %s: no such user\n", user);
+        return -1;
+    }
+    if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+        fprintf(stderr, "periscope: --user %s: %s\n", user, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static uint64_t wall_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static int listen_loop(struct ps_pipeline *w, struct listen_opts *lo, const char *eve,
+                       const char *fl, bool quiet)
+{
+    struct ps_udp u;
+    memset(&u, 0, sizeof(u));
+    char err[256];
+    for (int i = 0; i < lo->nspec; i++) {
+        if (ps_udp_bind(&u, lo->spec[i], lo->kind[i], err, sizeof(err)) != 0) {
+            fprintf(stderr, "periscope: %s\n", err);
+            ps_udp_close(&u);
+            return 1;
+        }
+    }
+    int hfd = -1;
+    if (lo->health && (hfd = health_socket(lo->health, err, sizeof(err))) < 0) {
+        fprintf(stderr, "periscope: %s\n", err);
+        ps_udp_close(&u);
+        return 1;
+    }
+    if (lo->user && drop_privileges(lo->user) != 0) {
+        ps_udp_close(&u);
+        return 1;
+    }
+    if (lo->nvni) {
+        w->allow_vni = vni_allowed;
+        w->allow_ctx = lo;
+    }
+    if (!w->stats_interval_us)
+        w->stats_interval_us = 60ULL * 1000000;
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = on_hup;
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct pollfd pfd[PS_UDP_MAX_SOCKETS + 1];
+    int npfd = 0;
+    for (int i = 0; i < u.n; i++)
+        pfd[npfd++] = (struct pollfd){.fd = u.fd[i], .events = POLLIN};
+    if (hfd >= 0)
+        pfd[npfd++] = (struct pollfd){.fd = hfd, .events = POLLIN};
+    if (!quiet)
+        fprintf(stderr, "periscope: listening on %d socket(s)%s\n", u.n,
+                hfd >= 0 ? " and a health check" : "");
+
+    static struct ps_udp_dgram dg[PS_UDP_BATCH];
+    double start = now_s();
+    int status = 0;
+    while (!stop_flag) {
+        int r = poll(pfd, (nfds_t)npfd, 200);
+        if (r < 0 && errno != EINTR) {
+            fprintf(stderr, "periscope: poll: %s\n", strerror(errno));
+            status = 1;
+            break;
+        }
+        for (int i = 0; i < u.n && r > 0; i++) {
+            if (!(pfd[i].revents & POLLIN))
+                continue;
+            /* Bounded work per socket per round: the others get their turn. */
+            for (int round = 0; round < 16; round++) {
+                int n = ps_udp_recv(&u, i, dg);
+                if (n <= 0)
+                    break;
+                for (int k = 0; k < n; k++) {
+                    if (!source_allowed(lo, dg[k].ver, dg[k].src)) {
+                        ps_pipeline_drop(w, dg[k].len, dg[k].ts_us, PS_C_DROP_SOURCE_DENIED);
+                        continue;
+                    }
+                    ps_pipeline_udp(w, dg[k].kind, dg[k].ver, dg[k].src, dg[k].dst, dg[k].sport,
+                                    dg[k].dport, dg[k].data, dg[k].len, dg[k].ts_us);
+                }
+            }
+        }
+        if (hfd >= 0 && (pfd[npfd - 1].revents & POLLIN))
+            health_answer(hfd);
+        w->c.v[PS_C_KERNEL_DROPS] = u.kernel_drops;
+        if (reopen_flag) {
+            reopen_flag = 0;
+            if (eve && w->out.eve && w->out.eve != stdout) {
+                fclose(w->out.eve);
+                w->out.eve = open_out(eve, true);
+            }
+            if (fl && w->out.flowlog && w->out.flowlog != stdout) {
+                fclose(w->out.flowlog);
+                w->out.flowlog = open_out(fl, true);
+            }
+        }
+        ps_pipeline_tick(w, wall_us());
+        if (w->out.eve)
+            fflush(w->out.eve);
+        if (w->out.flowlog)
+            fflush(w->out.flowlog);
+    }
+    /* Read what is already queued, then flush everything. */
+    for (int i = 0; i < u.n; i++) {
+        int n;
+        while ((n = ps_udp_recv(&u, i, dg)) > 0)
+            for (int k = 0; k < n; k++)
+                if (source_allowed(lo, dg[k].ver, dg[k].src))
+                    ps_pipeline_udp(w, dg[k].kind, dg[k].ver, dg[k].src, dg[k].dst, dg[k].sport,
+                                    dg[k].dport, dg[k].data, dg[k].len, dg[k].ts_us);
+                else
+                    ps_pipeline_drop(w, dg[k].len, dg[k].ts_us, PS_C_DROP_SOURCE_DENIED);
+    }
+    w->c.v[PS_C_KERNEL_DROPS] = u.kernel_drops;
+    ps_pipeline_finish(w);
+    if ((w->out.eve && fflush(w->out.eve) != 0) ||
+        (w->out.flowlog && fflush(w->out.flowlog) != 0)) {
+        fprintf(stderr, "periscope: writing output failed: %s\n", strerror(errno));
+        status = 1;
+    }
+    if (!quiet)
+        print_summary(w, now_s() - start, eve && strcmp(eve, "-") ? eve : NULL,
+                      fl && strcmp(fl, "-") ? fl : NULL);
+    if (w->out.eve && w->out.eve != stdout)
+        fclose(w->out.eve);
+    if (w->out.flowlog && w->out.flowlog != stdout)
+        fclose(w->out.flowlog);
+    if (hfd >= 0)
+        close(hfd);
+    ps_udp_close(&u);
+    return status;
+}
+
+static int cmd_run(int argc, char **argv, bool live)
 {
     enum {
         O_EVE = 256,
@@ -342,6 +668,12 @@ static int cmd_read(int argc, char **argv)
         O_DFFLOOD,
         O_NOANOM,
         O_DFMAXF,
+        O_LVXLAN,
+        O_LGENEVE,
+        O_ALLOWSRC,
+        O_ALLOWVNI,
+        O_HEALTH,
+        O_USER,
     };
     static const struct option lopts[] = {
         {"filter", required_argument, NULL, 'f'},
@@ -367,11 +699,18 @@ static int cmd_read(int argc, char **argv)
         {"defrag-timeout", required_argument, NULL, O_DFTO},
         {"frag-flood-threshold", required_argument, NULL, O_DFFLOOD},
         {"no-anomaly-events", no_argument, NULL, O_NOANOM},
+        {"vxlan", required_argument, NULL, O_LVXLAN},
+        {"geneve", required_argument, NULL, O_LGENEVE},
+        {"allow-source", required_argument, NULL, O_ALLOWSRC},
+        {"allow-vni", required_argument, NULL, O_ALLOWVNI},
+        {"health-port", required_argument, NULL, O_HEALTH},
+        {"user", required_argument, NULL, O_USER},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct read_opts o = {0};
+    struct listen_opts lo = {0};
     struct ps_pipeline_config cfg;
     ps_pipeline_config_default(&cfg);
     uint16_t vx[64], gv[64];
@@ -393,7 +732,7 @@ static int cmd_read(int argc, char **argv)
             o.quiet = true;
             break;
         case 'h':
-            fputs(usage_read, stdout);
+            fputs(live ? usage_listen : usage_read, stdout);
             return 0;
         case O_EVE:
             o.eve = optarg;
@@ -486,12 +825,53 @@ static int cmd_read(int argc, char **argv)
         case O_NOANOM:
             cfg.detect.anomaly_events = false;
             break;
+        case O_LVXLAN:
+        case O_LGENEVE:
+            if (!live)
+                die_usage("--vxlan and --geneve are for 'periscope listen'; read takes "
+                          "--vxlan-port and --geneve-port",
+                          NULL);
+            if (lo.nspec >= PS_UDP_MAX_SOCKETS)
+                die_usage("too many listening sockets", optarg);
+            lo.spec[lo.nspec] = optarg;
+            lo.kind[lo.nspec++] = ch == O_LVXLAN ? PS_UDP_PORT_VXLAN : PS_UDP_PORT_GENEVE;
+            break;
+        case O_ALLOWSRC:
+            if (listen_allow_cidr(&lo, optarg))
+                die_usage("--allow-source takes an address or CIDR (at most 64)", optarg);
+            break;
+        case O_ALLOWVNI:
+            if (lo.nvni >= 256)
+                die_usage("at most 256 --allow-vni", optarg);
+            lo.vni[lo.nvni++] = (uint32_t)parse_ulong(optarg, 16777215, "VNI");
+            break;
+        case O_HEALTH:
+            lo.health = optarg;
+            break;
+        case O_USER:
+            lo.user = optarg;
+            break;
         default:
             die_usage("bad option", NULL);
         }
     }
+    if (!live && (lo.ncidr || lo.nvni || lo.health || lo.user))
+        die_usage("--allow-source, --allow-vni, --health-port and --user are for "
+                  "'periscope listen'",
+                  NULL);
+    if (live && (o.filter || optind < argc))
+        die_usage("listen takes no files and no -f: it receives on UDP sockets", NULL);
     int nfiles = argc - optind;
-    if (nfiles < 1)
+    if (live && lo.nspec == 0) {
+        lo.spec[0] = "4789";
+        lo.kind[0] = PS_UDP_PORT_VXLAN;
+        lo.spec[1] = "6081";
+        lo.kind[1] = PS_UDP_PORT_GENEVE;
+        lo.nspec = 2;
+    }
+    if (live)
+        nfiles = 0;
+    else if (nfiles < 1)
         die_usage("no capture file given", NULL);
     if (nfiles > MAX_FILES)
         die_usage("too many files", NULL);
@@ -566,10 +946,17 @@ static int cmd_read(int argc, char **argv)
         }
     }
     if (eve)
-        w->out.eve = open_out(eve);
+        w->out.eve = open_out(eve, live);
     if (fl) {
-        w->out.flowlog = open_out(fl);
+        w->out.flowlog = open_out(fl, live);
         ps_out_flowlog_header(&w->out);
+    }
+    if (live) {
+        int rc = listen_loop(w, &lo, eve, fl, o.quiet);
+        ps_eni_map_free(&eni);
+        ps_pipeline_free(w);
+        free(w);
+        return rc;
     }
 
     struct progress pr = {0};
@@ -643,7 +1030,9 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(cmd, "read") == 0)
-        return cmd_read(argc - 1, argv + 1);
+        return cmd_run(argc - 1, argv + 1, false);
+    if (strcmp(cmd, "listen") == 0)
+        return cmd_run(argc - 1, argv + 1, true);
     fprintf(stderr, "periscope: unknown command '%s'\n", cmd);
     fputs(usage_main, stderr);
     return 1;

@@ -68,16 +68,10 @@ static int proto_bucket(uint8_t proto)
     }
 }
 
-void ps_pipeline_packet(struct ps_pipeline *w, int dlt, const uint8_t *data, uint32_t caplen,
-                        uint32_t wirelen, uint64_t ts_us)
+/* Everything after decoding: w->pkt was decoded with result rc. */
+static void after_decode(struct ps_pipeline *w, int rc, uint64_t ts_us)
 {
     struct ps_pkt *p = &w->pkt;
-    w->c.v[PS_C_PKTS_RECEIVED]++;
-    w->c.v[PS_C_BYTES_RECEIVED] += wirelen;
-    if (ts_us > w->last_ts_us)
-        w->last_ts_us = ts_us;
-
-    int rc = ps_decode(&w->dec, p, dlt, data, caplen, wirelen, ts_us);
     if (rc) {
         w->c.v[rc]++;
         return;
@@ -124,6 +118,53 @@ void ps_pipeline_packet(struct ps_pipeline *w, int dlt, const uint8_t *data, uin
         if (w->next_stats_us)
             ps_out_stats(&w->out, ts_us, &w->c, w->flows.used);
         w->next_stats_us = ts_us + w->stats_interval_us;
+    }
+}
+
+static void received(struct ps_pipeline *w, uint32_t wirelen, uint64_t ts_us)
+{
+    w->c.v[PS_C_PKTS_RECEIVED]++;
+    w->c.v[PS_C_BYTES_RECEIVED] += wirelen;
+    if (ts_us > w->last_ts_us)
+        w->last_ts_us = ts_us;
+}
+
+void ps_pipeline_packet(struct ps_pipeline *w, int dlt, const uint8_t *data, uint32_t caplen,
+                        uint32_t wirelen, uint64_t ts_us)
+{
+    received(w, wirelen, ts_us);
+    int rc = ps_decode(&w->dec, &w->pkt, dlt, data, caplen, wirelen, ts_us);
+    after_decode(w, rc, ts_us);
+}
+
+void ps_pipeline_udp(struct ps_pipeline *w, int kind, uint8_t ver, const uint8_t *src,
+                     const uint8_t *dst, uint16_t sport, uint16_t dport, const uint8_t *data,
+                     uint32_t len, uint64_t ts_us)
+{
+    received(w, len, ts_us);
+    int rc = ps_decode_udp_payload(&w->dec, &w->pkt, kind, ver, src, dst, sport, dport, data, len,
+                                   ts_us);
+    if (!rc && w->allow_vni && !(w->pkt.m.has_vni && w->allow_vni(w->allow_ctx, w->pkt.m.vni)))
+        rc = PS_C_DROP_VNI_DENIED;
+    after_decode(w, rc, ts_us);
+}
+
+void ps_pipeline_drop(struct ps_pipeline *w, uint32_t len, uint64_t ts_us, enum ps_counter_id why)
+{
+    received(w, len, ts_us);
+    w->c.v[why]++;
+}
+
+void ps_pipeline_tick(struct ps_pipeline *w, uint64_t now_us)
+{
+    if (now_us > w->last_ts_us)
+        w->last_ts_us = now_us;
+    ps_flow_expire(&w->flows, now_us, 10000);
+    ps_defrag_expire(w->defrag, now_us, 1000);
+    if (w->stats_interval_us && now_us >= w->next_stats_us) {
+        if (w->next_stats_us)
+            ps_out_stats(&w->out, now_us, &w->c, w->flows.used);
+        w->next_stats_us = now_us + w->stats_interval_us;
     }
 }
 

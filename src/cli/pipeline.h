@@ -31,6 +31,9 @@ struct ps_pipeline {
     struct ps_defrag *defrag;
     struct ps_detect *detect;
     uint64_t next_defrag_sweep_us;
+    /* listen --allow-vni: NULL = every VNI allowed */
+    bool (*allow_vni)(void *ctx, uint32_t vni);
+    void *allow_ctx;
 };
 
 struct ps_pipeline_config {
@@ -53,6 +56,19 @@ void ps_pipeline_config_default(struct ps_pipeline_config *cfg);
 /* Process one captured packet. Packet path. */
 void ps_pipeline_packet(struct ps_pipeline *w, int dlt, const uint8_t *data, uint32_t caplen,
                         uint32_t wirelen, uint64_t ts_us);
+
+/* One UDP datagram from a mirror socket: kind PS_UDP_PORT_VXLAN or _GENEVE,
+ * outer addresses as the socket reported them. Packet path. */
+void ps_pipeline_udp(struct ps_pipeline *w, int kind, uint8_t ver, const uint8_t *src,
+                     const uint8_t *dst, uint16_t sport, uint16_t dport, const uint8_t *data,
+                     uint32_t len, uint64_t ts_us);
+
+/* A packet received and refused before decoding (counted under why). */
+void ps_pipeline_drop(struct ps_pipeline *w, uint32_t len, uint64_t ts_us, enum ps_counter_id why);
+
+/* Wall-clock tick for live input: time out flows and datagrams while no
+ * packet arrives, and write periodic stats. */
+void ps_pipeline_tick(struct ps_pipeline *w, uint64_t now_us);
 
 /* End of input: flush every flow and write the final stats event. */
 void ps_pipeline_finish(struct ps_pipeline *w);

@@ -20,6 +20,8 @@ enum ps_counter_kind {
     X(PKTS_RECEIVED, "pkts.received", PS_CK_COUNT, "packets read from the source")                 \
     X(PKTS_DECODED, "pkts.decoded", PS_CK_COUNT, "packets decoded (received minus dropped)")       \
     X(BYTES_RECEIVED, "bytes.received", PS_CK_COUNT, "bytes on the wire of received packets")      \
+    X(KERNEL_DROPS, "capture.kernel_drops", PS_CK_COUNT,                                           \
+      "datagrams the kernel dropped before periscope read them (SO_RXQ_OVFL): never received")     \
     X(DEC_ETH, "decoder.ethernet", PS_CK_COUNT, "Ethernet frames")                                 \
     X(DEC_VLAN, "decoder.vlan", PS_CK_COUNT, "802.1Q/802.1ad tags")                                \
     X(DEC_ARP, "decoder.arp", PS_CK_COUNT, "ARP packets (no flow)")                                \
@@ -62,6 +64,10 @@ enum ps_counter_kind {
       "GENEVE header or options malformed, or version not 0")                                      \
     X(DROP_GRE_INVALID, "drop.gre.invalid", PS_CK_DROP, "GRE header malformed or cut short")       \
     X(DROP_ERSPAN_INVALID, "drop.erspan.invalid", PS_CK_DROP, "ERSPAN header malformed")           \
+    X(DROP_SOURCE_DENIED, "drop.listen.source_denied", PS_CK_DROP,                                 \
+      "datagrams from a source outside --allow-source")                                            \
+    X(DROP_VNI_DENIED, "drop.listen.vni_denied", PS_CK_DROP,                                       \
+      "datagrams of a VNI outside --allow-vni")                                                    \
     X(DROP_FLOW_FULL, "drop.flow.full", PS_CK_DROP,                                                \
       "flow table full and no flow could be evicted")                                              \
     X(ANOM_VXLAN_RESERVED, "anomaly.vxlan.reserved_bits", PS_CK_ANOMALY,                           \

@@ -163,6 +163,36 @@ int ps_decode(struct ps_decoder *d, struct ps_pkt *p, int dlt, const uint8_t *da
     }
 }
 
+int ps_decode_udp_payload(struct ps_decoder *d, struct ps_pkt *p, int kind, uint8_t ver,
+                          const uint8_t *src, const uint8_t *dst, uint16_t sport, uint16_t dport,
+                          const uint8_t *data, uint32_t len, uint64_t ts_us)
+{
+    memset(&p->m, 0, sizeof(p->m));
+    p->ts_us = ts_us;
+    p->caplen = len;
+    p->wirelen = len;
+    p->tunnel_depth = 0;
+    p->nvlan = 0;
+    p->truncated = false;
+    p->is_arp = false;
+    p->l2_src = NULL;
+    p->anom = 0;
+    clear_inner(p);
+    /* The outer IP/UDP as the socket saw them. */
+    p->ipver = ver;
+    p->proto = PS_IPPROTO_UDP;
+    memset(p->src, 0, 16);
+    memset(p->dst, 0, 16);
+    memcpy(p->src, src, ver == 4 ? 4 : 16);
+    memcpy(p->dst, dst, ver == 4 ? 4 : 16);
+    p->sport = sport;
+    p->dport = dport;
+    struct ps_rd r = ps_rd_init(data, len);
+    if (kind == PS_UDP_PORT_GENEVE)
+        return ps_dec_geneve(d, p, r);
+    return ps_dec_vxlan(d, p, r);
+}
+
 int ps_decode_reassembled(struct ps_decoder *d, struct ps_pkt *p, const uint8_t *data, size_t len)
 {
     clear_inner(p);

@@ -45,6 +45,14 @@ int ps_decode(struct ps_decoder *d, struct ps_pkt *p, int dlt, const uint8_t *da
  * inner fields are replaced. Returns 0 or a drop counter id. */
 int ps_decode_reassembled(struct ps_decoder *d, struct ps_pkt *p, const uint8_t *data, size_t len);
 
+/* Decode the payload of a UDP datagram received on a socket (VXLAN when
+ * kind is PS_UDP_PORT_VXLAN, GENEVE when PS_UDP_PORT_GENEVE) whose outer
+ * addresses (family ver, 4 or 6) the socket reported: the mirror context is
+ * what the packet would have had if captured whole. */
+int ps_decode_udp_payload(struct ps_decoder *d, struct ps_pkt *p, int kind, uint8_t ver,
+                          const uint8_t *src, const uint8_t *dst, uint16_t sport, uint16_t dport,
+                          const uint8_t *data, uint32_t len, uint64_t ts_us);
+
 /* True when ps_decode() knows the link type. */
 bool ps_decode_dlt_supported(int dlt);
 

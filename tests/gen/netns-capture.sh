@@ -233,6 +233,18 @@ for f in td-plain td-vxlan; do
     for _ in $(seq 50); do grep -q 'listening on' "$TMP/$f.out" 2>/dev/null && break; sleep 0.1; done
     grep -q 'listening on' "$TMP/$f.out" || { cat "$TMP/$f.out" >&2; die "tcpdump ($f) did not start"; }
 done
+# LISTEN_CMD (optional): a mirror target to run in the sensor namespace too,
+# e.g. 'periscope listen --vxlan 4789 ...'; it is sent SIGTERM after the
+# traffic and must exit 0 (used by tests/e2e/listen-vxlan.sh).
+LPID=
+if [ -n "${LISTEN_CMD:-}" ]; then
+    ip netns exec "$NS_M" sh -c "exec $LISTEN_CMD" >"$TMP/listen.out" 2>&1 &
+    LPID=$!; PIDS+=($LPID)
+    for _ in $(seq 50); do
+        [ -n "$(ip netns exec "$NS_M" ss -Huln 'sport = :4789' 2>/dev/null)" ] && break
+        sleep 0.1
+    done
+fi
 sleep 0.3
 
 # ---------------------------------------------------------------- traffic
@@ -262,6 +274,11 @@ for p in $TD1 $TD2; do
     for _ in $(seq 50); do kill -0 $p 2>/dev/null || break; sleep 0.1; done
 done
 cat "$TMP/td-plain.out" "$TMP/td-vxlan.out" | grep -E 'captured|dropped' >&2
+if [ -n "$LPID" ]; then
+    kill -TERM $LPID 2>/dev/null
+    for _ in $(seq 100); do kill -0 $LPID 2>/dev/null || break; sleep 0.1; done
+    wait $LPID || { cat "$TMP/listen.out" >&2; die "LISTEN_CMD did not exit 0"; }
+fi
 [ $FAIL -eq 0 ] || { cat "$TMP"/*.out >&2; die "a client command failed"; }
 
 cp "$TMP/real-plain.pcap" "$OUT/real-plain.pcap" || die "no real-plain.pcap"
