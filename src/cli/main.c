@@ -76,6 +76,9 @@ static const char usage_read[] =
     "      --flow-capacity N     flows held at once (default 262144)\n"
     "      --full-policy P       when full: 'evict' the flow idle longest (default) or\n"
     "                            'drop' the packet; both are counted\n"
+    "      --dedup-window MS     a packet arriving again from another mirror source within\n"
+    "                            MS ms (both ends mirrored) is counted as duplicated, not\n"
+    "                            in flow totals (default 50; 0 = off)\n"
     "      --timeout CLASS=S     idle timeout in seconds for tcp-new (30), tcp-established\n"
     "                            (350), tcp-closed (10), udp (60), icmp (30), other (60)\n"
     "\n"
@@ -674,6 +677,7 @@ static int cmd_run(int argc, char **argv, bool live)
         O_ALLOWVNI,
         O_HEALTH,
         O_USER,
+        O_DEDUP,
     };
     static const struct option lopts[] = {
         {"filter", required_argument, NULL, 'f'},
@@ -705,6 +709,7 @@ static int cmd_run(int argc, char **argv, bool live)
         {"allow-vni", required_argument, NULL, O_ALLOWVNI},
         {"health-port", required_argument, NULL, O_HEALTH},
         {"user", required_argument, NULL, O_USER},
+        {"dedup-window", required_argument, NULL, O_DEDUP},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -847,6 +852,9 @@ static int cmd_run(int argc, char **argv, bool live)
             break;
         case O_HEALTH:
             lo.health = optarg;
+            break;
+        case O_DEDUP:
+            cfg.dedup_window_ms = (uint32_t)parse_ulong(optarg, 10000, "window (ms)");
             break;
         case O_USER:
             lo.user = optarg;

@@ -113,6 +113,9 @@ enum ps_counter_kind {
     X(ANOM_ICMP_CSUM, "anomaly.icmp.bad_checksum", PS_CK_ANOMALY,                                  \
       "ICMP/ICMPv6 checksum wrong on a complete packet")                                           \
     X(FLOW_CREATED, "flow.created", PS_CK_COUNT, "flows created")                                  \
+    X(FLOW_DUPLICATES, "flow.duplicates", PS_CK_COUNT,                                             \
+      "second copies of a packet from another mirror source (both ends mirrored): not counted "    \
+      "in flow packets and bytes")                                                                 \
     X(FLOW_END_TIMEOUT, "flow.end.timeout", PS_CK_COUNT, "flows ended by idle timeout")            \
     X(FLOW_END_CLOSED, "flow.end.closed", PS_CK_COUNT, "TCP flows ended after FIN/RST")            \
     X(FLOW_END_EVICTED, "flow.end.evicted", PS_CK_COUNT,                                           \

@@ -382,6 +382,12 @@ struct ps_flow *ps_flow_update(struct ps_flow_table *t, const struct ps_pkt *p, 
         f = &t->f[i];
     }
 
+    if (p->duplicate) { /* mirrored twice: counted apart, the totals stay true */
+        f->dup_pkts++;
+        if (!f->sess[src_lo == f->init_is_lo ? 0 : 1])
+            f->sess[src_lo == f->init_is_lo ? 0 : 1] = sess;
+        return f;
+    }
     int dir = src_lo == f->init_is_lo ? 0 : 1;
     uint32_t ts_s = (uint32_t)(p->ts_us / 1000000);
     uint64_t window = ts_s / t->interval_s;

@@ -73,6 +73,7 @@ struct ps_flow {
     uint64_t pkts[2];
     uint64_t bytes[2]; /* IP bytes as the headers state them */
     uint64_t trunc_pkts;
+    uint64_t dup_pkts;  /* second mirrored copies, not in pkts/bytes */
     uint64_t iv_window; /* aggregation window of iv[] (seconds / interval) */
     struct ps_flow_iv iv[2];
 };

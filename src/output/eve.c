@@ -199,6 +199,7 @@ void ps_out_flow_end(void *ctx, const struct ps_flow *f, enum ps_flow_end why)
     ps_json_ascii(j, "reason", ps_flow_end_name(why));
     ps_json_bool(j, "alerted", false);
     ps_json_u64(j, "pkts_truncated", f->trunc_pkts);
+    ps_json_u64(j, "pkts_duplicated", f->dup_pkts);
     ps_json_obj_end(j);
 
     if (k->proto == 6) {

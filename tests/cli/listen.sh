@@ -105,6 +105,23 @@ else
     bad sighup-reopens "did not start"
 fi
 
+# Two mirror sources of one conversation (both ENIs mirrored): one set of
+# flows, the second copies counted as duplicated, the totals those of one copy.
+if start; then
+    python3 tests/lib/send_vxlan.py tests/pcaps/vxlan.pcap 127.0.0.1 $port 127.0.0.1,127.0.0.2 \
+        >/dev/null
+    sleep 0.5
+    stop
+    if python3 tests/lib/flows_equal.py "$tmp/read.json" "$tmp/out/eve.json" >"$tmp/eq" &&
+        [ "$(stat flow.duplicates)" = 13 ]; then
+        ok two-sources-one-flow
+    else
+        bad two-sources-one-flow "duplicates=$(stat flow.duplicates) $(head -3 "$tmp/eq")"
+    fi
+else
+    bad two-sources-one-flow "did not start"
+fi
+
 # Bad usage is a clear error.
 "$bin" listen --vxlan nonsense 2>"$tmp/e"; rc=$?
 [ $rc -eq 1 ] && grep -q 'nonsense' "$tmp/e" && ok bad-address || bad bad-address "rc $rc"
