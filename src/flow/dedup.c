@@ -29,17 +29,27 @@ bool ps_dedup_check(struct ps_dedup *d, const struct ps_pkt *p, uint32_t sess)
 {
     if (!d->window_us || !sess || !p->ipver)
         return false;
-    uint64_t w[7];
-    memcpy(w, p->src, 16);
-    memcpy(w + 2, p->dst, 16);
-    w[4] =
-        (uint64_t)p->ip_len << 32 | (uint64_t)p->ip_id << 16 | (uint64_t)p->proto << 8 | p->ipver;
-    w[5] = w[6] = 0;
-    if (p->l4) {
-        size_t n = p->l4_caplen < 16 ? p->l4_caplen : 16;
-        memcpy(w + 5, p->l4, n);
+    /* A cheap identity, on every mirrored packet: addresses folded to a word
+     * each, IP length, id and protocol, and 16 bytes of transport header
+     * (ports and sequence numbers; ICMP type, id and sequence). */
+    uint64_t a[4], l4[2] = {0, 0};
+    memcpy(a, p->src, 16);
+    memcpy(a + 2, p->dst, 16);
+    if (p->l4 && p->l4_caplen >= 16) {
+        memcpy(l4, p->l4, 16); /* a fixed size: inlined */
+    } else if (p->l4) {
+        uint8_t b[16] = {0};
+        for (size_t i = 0; i < p->l4_caplen; i++)
+            b[i] = p->l4[i];
+        memcpy(l4, b, 16);
     }
-    uint64_t id = ps_hash_words(d->seed, w, 7) | 1;
+    uint64_t x = (a[0] ^ a[1]) ^ ((a[2] ^ a[3]) * 0x9e3779b97f4a7c15ULL);
+    x ^= ((uint64_t)p->ip_len << 40 | (uint64_t)p->ip_id << 24 | (uint64_t)p->proto << 8 |
+          p->ipver) *
+         0xc2b2ae3d27d4eb4fULL;
+    x ^= l4[0] * 0x165667b19e3779f9ULL;
+    x ^= l4[1] * 0xd6e8feb86659fd93ULL;
+    uint64_t id = ps_hash_mix(x ^ d->seed) | 1;
     struct ps_dedup_slot *s = &d->s[id & d->mask];
     if (s->id == id && s->sess != sess && p->ts_us >= s->ts_us &&
         p->ts_us - s->ts_us <= d->window_us)
