@@ -37,10 +37,12 @@ suite() { # name, command...
 }
 
 suite static-checks tools/check-static.sh
+suite clang-build make -s --no-print-directory CC=clang B=build-clang CI=true build-clang/periscope
 suite unit build/unit
 suite golden tests/golden/run.sh "$san"
 suite cli tests/cli/run.sh "$san"
 suite attacks tests/attacks/run.sh "$san"
+suite flowlogs tests/flowlogs/run.sh "$san"
 suite e2e tests/e2e/kernel-vxlan.sh "$san"
 suite listen tests/cli/listen.sh "$san"
 suite e2e-listen tests/e2e/listen-vxlan.sh "$san"

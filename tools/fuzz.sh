@@ -29,6 +29,7 @@ for h in tests/fuzz/fuzz_*.c; do
         case $name in
         fuzz_decode) python3 tests/fuzz/seeds.py "$corpus" tests/pcaps/*.pcap >/dev/null ;;
         fuzz_pcap_file) cp tests/pcaps/*.pcap tests/pcaps/*.pcapng "$corpus"/ ;;
+        fuzz_flowlog) cp tests/flowlogs/fixtures/*.log tests/flowlogs/fixtures/*.json* "$corpus"/ ;;
         fuzz_jparse) cp tests/golden/sessions.json "$corpus"/golden.json; cp examples/sessions.json "$corpus"/example.json ;;
         esac
     fi

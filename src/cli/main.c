@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/cmd_flowlogs.h"
 #include "cli/pipeline.h"
 #include "source/pcap_file.h"
 #include "source/udp.h"
@@ -38,8 +39,9 @@ static const char usage_main[] =
     "Commands:\n"
     "  read FILE...   analyse pcap/pcapng files ('-' = stdin): flows, alerts, mirror context\n"
     "  listen         be a mirror target: VXLAN and GENEVE on UDP sockets, until SIGTERM\n"
+    "  flowlogs import|query|report  VPC Flow Logs into the SQLite store, SQL and reports\n"
     "\n"
-    "Run 'periscope read --help' or 'periscope listen --help' for their options.\n"
+    "Run 'periscope COMMAND --help' for the options of a command.\n"
     "  -h, --help       this help\n"
     "  -V, --version    print the version\n"
     "  --list-counters  print every counter: name, kind (count, drop, anomaly), meaning\n"
@@ -1041,6 +1043,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1, false);
     if (strcmp(cmd, "listen") == 0)
         return cmd_run(argc - 1, argv + 1, true);
+    if (strcmp(cmd, "flowlogs") == 0)
+        return ps_cmd_flowlogs(argc - 1, argv + 1);
     fprintf(stderr, "periscope: unknown command '%s'\n", cmd);
     fputs(usage_main, stderr);
     return 1;

@@ -147,6 +147,7 @@ int ps_udp_recv(struct ps_udp *u, int i, struct ps_udp_dgram *out)
         msgs[k].msg_hdr.msg_iovlen = 1;
         msgs[k].msg_hdr.msg_name = &from[k];
         msgs[k].msg_hdr.msg_namelen = sizeof(from[k]);
+        /* cppcheck-suppress legacyUninitvar ; a buffer for the kernel to fill */
         msgs[k].msg_hdr.msg_control = ctl[k].buf;
         msgs[k].msg_hdr.msg_controllen = sizeof(ctl[k].buf);
     }

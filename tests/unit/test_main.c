@@ -11,8 +11,13 @@ int main(void)
         const char *name;
         void (*fn)(void);
     } suites[] = {
-        {"rd", test_rd},     {"decode", test_decode}, {"flow", test_flow},
-        {"json", test_json}, {"jparse", test_jparse}, {"defrag", test_defrag},
+        {"rd", test_rd},
+        {"decode", test_decode},
+        {"flow", test_flow},
+        {"json", test_json},
+        {"jparse", test_jparse},
+        {"defrag", test_defrag},
+        {"flowlogs", test_flowlogs},
     };
     int passed = 0, failed = 0;
     for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {

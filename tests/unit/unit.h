@@ -49,5 +49,6 @@ void test_flow(void);
 void test_json(void);
 void test_jparse(void);
 void test_defrag(void);
+void test_flowlogs(void);
 
 #endif

@@ -1,0 +1,99 @@
+#!/bin/bash
+# periscope flowlogs import vs sqlite3's own .import, on one core, from a
+# generated gzip file of VPC Flow Log records (default format, S3 header).
+#   bash bench/flowlogs.sh [RECORDS]      (default 1000000)
+# Knobs: PERISCOPE (default build/periscope), BENCH_RUNS (3), BENCH_CPU (1).
+# Prints records/s for: periscope into an empty store (indexes built at the
+# end), periscope into a non-empty store (indexes kept up to date), and
+# sqlite3 .import of the same records (decompressed by gzip in a pipe) into
+# a table with the same 14 columns, with and without building the same
+# three indexes afterwards.
+set -eu
+cd "$(dirname "$0")/.."
+n=${1:-1000000}
+bin=${PERISCOPE:-build/periscope}
+runs=${BENCH_RUNS:-3}
+cpu=${BENCH_CPU:-1}
+out=bench/out
+mkdir -p "$out"
+command -v sqlite3 >/dev/null || { echo "sqlite3 not installed (apt-get install sqlite3)"; exit 1; }
+"$bin" flowlogs --help >/dev/null 2>&1 || { echo "$bin has no 'flowlogs' command (run make)"; exit 1; }
+
+gen() { # records seed file
+    [ -s "$3" ] && return 0
+    echo "generating $1 records into $3"
+    python3 - "$1" "$2" <<'PY' | gzip -6 >"$3"
+import random, sys
+n, seed = int(sys.argv[1]), int(sys.argv[2])
+random.seed(seed)
+w = sys.stdout.write
+w("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n")
+enis = ["eni-%017x" % random.getrandbits(68) for _ in range(200)]
+priv = ["10.%d.%d.%d" % (random.randrange(4), random.randrange(256), random.randrange(1, 255)) for _ in range(5000)]
+pub = ["%d.%d.%d.%d" % (random.randrange(1, 223), random.randrange(256), random.randrange(256), random.randrange(1, 255)) for _ in range(20000)]
+ports = [22, 53, 80, 443, 3306, 5432, 6379, 8080, 123, 3389]
+t, buf = 1700000000 + seed * 86400, []
+for i in range(n):
+    if i % 1000 == 0:
+        t += 1
+    a = random.choice(priv)
+    b = random.choice(pub) if random.random() < .4 else random.choice(priv)
+    p, e = random.choice(ports), random.randrange(32768, 61000)
+    s, d, sp, dp = (a, b, e, p) if random.random() < .5 else (b, a, p, e)
+    pk = random.randrange(1, 2000)
+    buf.append("2 123456789012 %s %s %s %d %d %d %d %d %d %d %s OK\n" % (
+        random.choice(enis), s, d, sp, dp, 17 if p in (53, 123) else 6, pk,
+        pk * random.randrange(60, 1500), t, t + 60, "ACCEPT" if random.random() < .93 else "REJECT"))
+    if len(buf) >= 10000:
+        w("".join(buf)); buf = []
+w("".join(buf))
+PY
+}
+a=$out/flowlogs-$n-a.log.gz
+b=$out/flowlogs-$n-b.log.gz
+gen "$n" 1 "$a"
+gen "$n" 2 "$b"
+cat "$a" "$b" >/dev/null # page cache
+
+best() { sort -n | head -1; }
+wall() { # command... -> seconds
+    local t0 t1
+    t0=$(date +%s.%N)
+    "$@" >/dev/null 2>&1
+    t1=$(date +%s.%N)
+    echo "$t1 - $t0" | bc -l
+}
+db=$out/flowlogs-bench.db
+fresh() { rm -f "$db" "$db-wal" "$db-shm"; }
+
+p_empty() { fresh; taskset -c "$cpu" "$bin" flowlogs import -q --db "$db" "$a"; }
+p_more() { # time only the second file, into a store that already has n rows
+    fresh; "$bin" flowlogs import -q --db "$db" "$a"
+    wall taskset -c "$cpu" "$bin" flowlogs import -q --db "$db" "$b"
+}
+cols='version INTEGER, account_id TEXT, interface_id TEXT, srcaddr TEXT, dstaddr TEXT, srcport INTEGER, dstport INTEGER, protocol INTEGER, packets INTEGER, bytes INTEGER, start INTEGER, "end" INTEGER, action TEXT, log_status TEXT'
+s_import() { # with_indexes
+    fresh
+    local idx=""
+    [ "$1" = yes ] && idx="CREATE INDEX i1 ON flowlogs(start); CREATE INDEX i2 ON flowlogs(srcaddr); CREATE INDEX i3 ON flowlogs(dstaddr);"
+    sqlite3 "$db" "PRAGMA journal_mode=WAL" "CREATE TABLE flowlogs($cols)" >/dev/null
+    taskset -c "$cpu" sqlite3 "$db" "PRAGMA synchronous=NORMAL" "PRAGMA cache_size=-262144" \
+        ".mode csv" ".separator ' '" ".import --skip 1 '|gzip -dc $a' flowlogs" "$idx"
+}
+row() { # name seconds
+    printf '%-48s %8.2f s %12.0f records/s\n' "$1" "$2" "$(echo "$n / $2" | bc -l)"
+}
+echo "records: $n per file; gzip $(du -h "$a" | cut -f1); best of $runs runs on CPU $cpu"
+t=$(for i in $(seq "$runs"); do wall p_empty; done | best)
+row "periscope import, empty store" "$t"
+pe=$t
+t=$(for i in $(seq "$runs"); do p_more; done | best)
+row "periscope import, store with $n rows" "$t"
+t=$(for i in $(seq "$runs"); do wall s_import no; done | best)
+row "sqlite3 .import (no indexes)" "$t"
+t=$(for i in $(seq "$runs"); do wall s_import yes; done | best)
+row "sqlite3 .import + the same 3 indexes" "$t"
+printf 'periscope (empty store) / sqlite3 .import + indexes: %.2fx\n' "$(echo "$t / $pe" | bc -l)"
+t=$(for i in $(seq "$runs"); do wall taskset -c "$cpu" gzip -dc "$a"; done | best)
+row "gzip -dc alone (the floor)" "$t"
+fresh

@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The flow-log record parser and the CloudWatch Logs "message" extractor.
+ * Both read untrusted text with an index that is tested against the length
+ * before every access (the bounded-reader rule of docs/style.md 13.3, on
+ * text): no NUL terminator is assumed and nothing is copied or allocated.
+ * spec: docs/aws-mirroring.md s6.1 ('-' values), s6.8 (formats), s6.9 */
+#include <stdio.h>
+#include <string.h>
+
+#include "flowlogs/flowlogs.h"
+
+/* "2021-03-26T03:29:10.000Z": the timestamp CloudWatch Logs puts before
+ * each message when it exports a log group to S3. */
+static bool is_iso_time(const char *s, size_t n)
+{
+    if (n < 19 || s[4] != '-' || s[7] != '-' || s[10] != 'T')
+        return false;
+    for (int i = 0; i < 4; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    }
+    return true;
+}
+
+static bool addr_ok(const char *s, size_t n)
+{
+    if (n > 45)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
+              c == '.' || c == ':'))
+            return false;
+    }
+    return true;
+}
+
+/* Decimal without sign, 0..max; -1 when it is not one. */
+static int parse_num(const char *s, size_t n, int64_t max, int64_t *out)
+{
+    if (n == 0 || n > 19)
+        return -1;
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned d = (unsigned)(unsigned char)s[i] - '0';
+        if (d > 9)
+            return -1;
+        v = v * 10 + d; /* 19 digits cannot overflow 64 bits */
+    }
+    if (v > (uint64_t)max)
+        return -1;
+    *out = (int64_t)v;
+    return 0;
+}
+
+int ps_fl_parse_line(const struct ps_fl_format *f, const char *s, size_t n, struct ps_fl_rec *r,
+                     char *why, size_t whylen)
+{
+    r->ntok = 0;
+    r->null_mask[0] = r->null_mask[1] = 0;
+    while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    /* One token more than the format is allowed for a leading timestamp,
+     * so tokens are collected into a window one wider than the format. */
+    struct ps_fl_tok first = {NULL, 0};
+    bool have_first = false;
+    size_t i = 0;
+    int nt = 0, extra = 0;
+    while (i < n) {
+        while (i < n && (s[i] == ' ' || s[i] == '\t'))
+            i++;
+        if (i >= n)
+            break;
+        size_t b = i;
+        while (i < n && s[i] != ' ' && s[i] != '\t') {
+            unsigned char c = (unsigned char)s[i];
+            if (c < 0x20 || c == 0x7f) {
+                snprintf(why, whylen, "control byte 0x%02x at column %zu", c, i + 1);
+                return -1;
+            }
+            i++;
+        }
+        struct ps_fl_tok t = {s + b, (uint32_t)(i - b)};
+        if (nt == 0 && !have_first && is_iso_time(t.p, t.n)) {
+            first = t;
+            have_first = true;
+            continue;
+        }
+        if (nt >= f->ncols) {
+            extra++;
+            continue;
+        }
+        r->tok[nt++] = t;
+    }
+    if (have_first && nt < f->ncols) {
+        /* Not a timestamp prefix after all: shift it back in. */
+        memmove(&r->tok[1], &r->tok[0], (size_t)nt * sizeof(r->tok[0]));
+        r->tok[0] = first;
+        nt++;
+    }
+    if (nt + extra != f->ncols) {
+        snprintf(why, whylen, "%d fields, the format has %d", nt + extra, f->ncols);
+        return -1;
+    }
+    r->ntok = nt;
+    for (int c = 0; c < nt; c++) {
+        const struct ps_fl_tok *t = &r->tok[c];
+        if (t->n == 1 && t->p[0] == '-') {
+            r->null_mask[c >> 6] |= 1ull << (c & 63);
+            continue;
+        }
+        int id = f->field[c];
+        if (id == PS_FL_UNKNOWN)
+            continue;
+        const struct ps_fl_field_info *fi = ps_fl_field(id);
+        if (fi->kind == PS_FL_K_INT) {
+            if (parse_num(t->p, t->n, fi->max, &r->num[c]) != 0) {
+                snprintf(why, whylen, "%s: not a number in 0..%lld: '%.*s'", fi->name,
+                         (long long)fi->max, (int)(t->n > 40 ? 40 : t->n), t->p);
+                return -1;
+            }
+        } else if (fi->kind == PS_FL_K_ADDR && !addr_ok(t->p, t->n)) {
+            snprintf(why, whylen, "%s: not an address: '%.*s'", fi->name,
+                     (int)(t->n > 40 ? 40 : t->n), t->p);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int hexv(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* The JSON string starting at s[*i] == '"': decoded into out[cap] when out
+ * is not NULL. *i moves past the closing quote. Returns the decoded length
+ * or -1 (unterminated, bad escape, too long). */
+static long json_string(const char *s, size_t n, size_t *i, char *out, size_t cap)
+{
+    size_t k = *i + 1, o = 0;
+    while (k < n) {
+        unsigned char c = (unsigned char)s[k++];
+        uint32_t cp;
+        if (c == '"') {
+            *i = k;
+            return (long)o;
+        }
+        if (c != '\\') {
+            if (out) {
+                if (o >= cap)
+                    return -1;
+                out[o] = (char)c;
+            }
+            o++;
+            continue;
+        }
+        if (k >= n)
+            return -1;
+        char e = s[k++];
+        switch (e) {
+        case '"':
+        case '\\':
+        case '/':
+            cp = (uint32_t)e;
+            break;
+        case 'b':
+            cp = '\b';
+            break;
+        case 'f':
+            cp = '\f';
+            break;
+        case 'n':
+            cp = '\n';
+            break;
+        case 'r':
+            cp = '\r';
+            break;
+        case 't':
+            cp = '\t';
+            break;
+        case 'u': {
+            if (n - k < 4)
+                return -1;
+            int h0 = hexv(s[k]), h1 = hexv(s[k + 1]), h2 = hexv(s[k + 2]), h3 = hexv(s[k + 3]);
+            if ((h0 | h1 | h2 | h3) < 0)
+                return -1;
+            cp = (uint32_t)(h0 << 12 | h1 << 8 | h2 << 4 | h3);
+            k += 4;
+            if (cp >= 0xd800 && cp <= 0xdfff)
+                cp = 0xfffd; /* lone or paired surrogates: no flow-log text has them */
+            break;
+        }
+        default:
+            return -1;
+        }
+        uint8_t u[3];
+        size_t ul;
+        if (cp < 0x80) {
+            u[0] = (uint8_t)cp;
+            ul = 1;
+        } else if (cp < 0x800) {
+            u[0] = (uint8_t)(0xc0 | cp >> 6);
+            u[1] = (uint8_t)(0x80 | (cp & 0x3f));
+            ul = 2;
+        } else {
+            u[0] = (uint8_t)(0xe0 | cp >> 12);
+            u[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f));
+            u[2] = (uint8_t)(0x80 | (cp & 0x3f));
+            ul = 3;
+        }
+        if (out) {
+            if (cap - o < ul || o > cap)
+                return -1;
+            memcpy(out + o, u, ul);
+        }
+        o += ul;
+    }
+    return -1;
+}
+
+int ps_fl_json_message(const char *s, size_t n, size_t *pos, char *out, size_t cap, size_t *outlen)
+{
+    size_t i = *pos;
+    while (i < n) {
+        if (s[i] != '"') {
+            i++;
+            continue;
+        }
+        size_t ks = i + 1;
+        long kl = json_string(s, n, &i, NULL, 0);
+        if (kl < 0) {
+            *pos = n;
+            return -1;
+        }
+        size_t j = i;
+        while (j < n && (s[j] == ' ' || s[j] == '\t'))
+            j++;
+        if (!(kl == 7 && i - ks == 8 && memcmp(s + ks, "message", 7) == 0) || j >= n || s[j] != ':')
+            continue;
+        j++;
+        while (j < n && (s[j] == ' ' || s[j] == '\t'))
+            j++;
+        if (j >= n || s[j] != '"')
+            continue;
+        long vl = json_string(s, n, &j, out, cap);
+        *pos = j;
+        if (vl < 0) {
+            *pos = n;
+            return -1;
+        }
+        *outlen = (size_t)vl;
+        return 1;
+    }
+    *pos = n;
+    return 0;
+}
