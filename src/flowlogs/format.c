@@ -113,6 +113,23 @@ static void unwrap(const char **s, size_t *n)
     }
 }
 
+/* The next field name of a format or header line from *i on, unwrapped
+ * from ${...}; false at the end. */
+static bool next_field_name(const char *s, size_t n, size_t *i, const char **tok, size_t *len)
+{
+    while (*i < n && is_sep(s[*i]))
+        (*i)++;
+    if (*i >= n)
+        return false;
+    size_t b = *i;
+    while (*i < n && !is_sep(s[*i]))
+        (*i)++;
+    *tok = s + b;
+    *len = *i - b;
+    unwrap(tok, len);
+    return true;
+}
+
 int ps_fl_format_parse(struct ps_fl_format *f, const char *s, size_t n, char *err, size_t errlen)
 {
     memset(f, 0, sizeof(*f));
@@ -120,16 +137,10 @@ int ps_fl_format_parse(struct ps_fl_format *f, const char *s, size_t n, char *er
         f->col_of[i] = -1;
     size_t i = 0, names_used = 0;
     while (i < n) {
-        while (i < n && is_sep(s[i]))
-            i++;
-        if (i >= n)
+        const char *tok;
+        size_t len;
+        if (!next_field_name(s, n, &i, &tok, &len))
             break;
-        size_t b = i;
-        while (i < n && !is_sep(s[i]))
-            i++;
-        const char *tok = s + b;
-        size_t len = i - b;
-        unwrap(&tok, &len);
         if (!name_ok(tok, len)) {
             snprintf(err, errlen, "bad field name '%.*s'", (int)(len > 64 ? 64 : len), tok);
             return -1;
@@ -174,16 +185,10 @@ bool ps_fl_is_header(const char *s, size_t n)
     int ntok = 0, known = 0;
     size_t i = 0;
     while (i < n) {
-        while (i < n && is_sep(s[i]))
-            i++;
-        if (i >= n)
+        const char *tok;
+        size_t len;
+        if (!next_field_name(s, n, &i, &tok, &len))
             break;
-        size_t b = i;
-        while (i < n && !is_sep(s[i]))
-            i++;
-        const char *tok = s + b;
-        size_t len = i - b;
-        unwrap(&tok, &len);
         if (!name_ok(tok, len))
             return false;
         ntok++;
