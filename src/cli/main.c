@@ -22,6 +22,7 @@
 
 #include "cli/cmd_flowlogs.h"
 #include "cli/pipeline.h"
+#include "output/db.h"
 #include "source/pcap_file.h"
 #include "source/udp.h"
 
@@ -56,9 +57,13 @@ static const char usage_read[] =
     "read in order as one capture.\n"
     "\n"
     "Output (default: -l ./periscope-out when neither --eve nor --flowlog is given):\n"
-    "  -l, --log-dir DIR         write DIR/eve.json and DIR/flows.log\n"
+    "  -l, --log-dir DIR         write DIR/eve.json, DIR/flows.log and DIR/periscope.db\n"
     "      --eve PATH            EVE JSON lines to PATH ('-' = stdout)\n"
     "      --flowlog PATH        AWS VPC Flow Log (version 5 fields) to PATH ('-' = stdout)\n"
+    "      --db PATH             also write flows and alerts to this SQLite store (default:\n"
+    "                            periscope.db in the log directory; query it with\n"
+    "                            'periscope flowlogs query --db PATH')\n"
+    "      --no-db               no store\n"
     "      --sessions FILE       JSON of 'aws ec2 describe-traffic-mirror-sessions':\n"
     "                            fills interface-id in the flow log from the VNI\n"
     "      --flowlog-interval S  flow log aggregation interval in seconds (default 60)\n"
@@ -132,6 +137,8 @@ static const char usage_listen[] =
     "  -h, --help                this help\n";
 
 struct read_opts {
+    const char *db;
+    bool no_db;
     const char *filter;
     const char *log_dir;
     const char *eve;
@@ -612,6 +619,8 @@ static int listen_loop(struct ps_pipeline *w, struct listen_opts *lo, const char
             }
         }
         ps_pipeline_tick(w, wall_us());
+        if (w->out.db)
+            ps_dbsink_commit(w->out.db);
         if (w->out.eve)
             fflush(w->out.eve);
         if (w->out.flowlog)
@@ -680,6 +689,8 @@ static int cmd_run(int argc, char **argv, bool live)
         O_HEALTH,
         O_USER,
         O_DEDUP,
+        O_DB,
+        O_NODB,
     };
     static const struct option lopts[] = {
         {"filter", required_argument, NULL, 'f'},
@@ -712,6 +723,8 @@ static int cmd_run(int argc, char **argv, bool live)
         {"health-port", required_argument, NULL, O_HEALTH},
         {"user", required_argument, NULL, O_USER},
         {"dedup-window", required_argument, NULL, O_DEDUP},
+        {"db", required_argument, NULL, O_DB},
+        {"no-db", no_argument, NULL, O_NODB},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -855,6 +868,12 @@ static int cmd_run(int argc, char **argv, bool live)
         case O_HEALTH:
             lo.health = optarg;
             break;
+        case O_DB:
+            o.db = optarg;
+            break;
+        case O_NODB:
+            o.no_db = true;
+            break;
         case O_DEDUP:
             cfg.dedup_window_ms = (uint32_t)parse_ulong(optarg, 10000, "window (ms)");
             break;
@@ -955,6 +974,23 @@ static int cmd_run(int argc, char **argv, bool live)
             fl = fl_path;
         }
     }
+    /* The store: --db, or periscope.db in the log directory. */
+    char db_path[PATH_MAX];
+    const char *db = o.db;
+    if (!db && !o.no_db && (o.log_dir || (!o.eve && !o.flowlog))) {
+        snprintf(db_path, sizeof(db_path), "%s/periscope.db",
+                 o.log_dir ? o.log_dir : "periscope-out");
+        db = db_path;
+    }
+    static struct ps_dbsink dbs;
+    if (db && !o.no_db) {
+        char err[300];
+        if (ps_dbsink_open(&dbs, db, err, sizeof(err)) != 0) {
+            fprintf(stderr, "periscope: %s\n", err);
+            return 1;
+        }
+        w->out.db = &dbs;
+    }
     if (eve)
         w->out.eve = open_out(eve, live);
     if (fl) {
@@ -963,6 +999,8 @@ static int cmd_run(int argc, char **argv, bool live)
     }
     if (live) {
         int rc = listen_loop(w, &lo, eve, fl, o.quiet);
+        if (w->out.db)
+            ps_dbsink_close(w->out.db);
         ps_eni_map_free(&eni);
         ps_pipeline_free(w);
         free(w);
@@ -998,9 +1036,19 @@ static int cmd_run(int argc, char **argv, bool live)
         fprintf(stderr, "periscope: writing output failed: %s\n", strerror(errno));
         status = 1;
     }
+    if (w->out.db) {
+        ps_dbsink_close(w->out.db);
+        if (w->out.db->errors) {
+            fprintf(stderr, "periscope: %s: %llu rows not written: %s\n", db,
+                    (unsigned long long)w->out.db->errors, w->out.db->err);
+            status = 1;
+        }
+    }
     if (!o.quiet)
         print_summary(w, secs, eve && strcmp(eve, "-") ? eve : NULL,
                       fl && strcmp(fl, "-") ? fl : NULL);
+    if (!o.quiet && w->out.db)
+        fprintf(stderr, "  db: %s (%llu rows)\n", db, (unsigned long long)w->out.db->rows);
     if (w->out.eve && w->out.eve != stdout)
         fclose(w->out.eve);
     if (w->out.flowlog && w->out.flowlog != stdout)

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "output/db.h"
 #include "output/output.h"
 
 void ps_out_init(struct ps_out *o)
@@ -138,7 +139,7 @@ static const char *state_name(const struct ps_flow *f)
 void ps_out_flow_end(void *ctx, const struct ps_flow *f, enum ps_flow_end why)
 {
     struct ps_out *o = ctx;
-    if (!o->eve)
+    if (!o->eve && !o->db)
         return;
     struct ps_json *j = &o->j;
     const struct ps_flow_key *k = &f->key;
@@ -223,8 +224,14 @@ void ps_out_flow_end(void *ctx, const struct ps_flow *f, enum ps_flow_end why)
         ps_json_obj_end(j);
     }
     ps_json_obj_end(j);
-    write_line(o, o->eve);
-    o->eve_records++;
+    if (o->eve) {
+        write_line(o, o->eve);
+        o->eve_records++;
+    }
+    if (o->db && !j->overflow) {
+        const char *eni = s0 && s0->m.has_vni ? ps_eni_lookup(o->eni, s0->m.vni) : NULL;
+        ps_dbsink_flow(o->db, f, why, s0 ? s0 : s1, eni, j->buf, j->len);
+    }
 }
 
 void ps_out_stats(struct ps_out *o, uint64_t ts_us, const struct ps_counters *c,
@@ -311,7 +318,7 @@ static void event_head(struct ps_out *o, const char *type, uint64_t ts, uint8_t 
 void ps_out_alert(void *ctx, const struct ps_alert *al)
 {
     struct ps_out *o = ctx;
-    if (!o->eve)
+    if (!o->eve && !o->db)
         return;
     const struct ps_sig_info *si = &ps_sig_table[al->sig];
     struct ps_json *j = &o->j;
@@ -336,8 +343,12 @@ void ps_out_alert(void *ctx, const struct ps_alert *al)
     ps_json_obj_end(j);
     ps_json_obj_end(j);
     ps_json_obj_end(j);
-    write_line(o, o->eve);
-    o->eve_records++;
+    if (o->eve) {
+        write_line(o, o->eve);
+        o->eve_records++;
+    }
+    if (o->db && !j->overflow)
+        ps_dbsink_alert(o->db, al, j->buf, j->len);
 }
 
 void ps_out_anomaly(void *ctx, const struct ps_pkt *p, const char *name)

@@ -30,9 +30,12 @@ int ps_eni_map_load(struct ps_eni_map *m, const char *path, char *err, size_t er
 const char *ps_eni_lookup(const struct ps_eni_map *m, uint32_t vni);
 void ps_eni_map_free(struct ps_eni_map *m);
 
+struct ps_dbsink;
+
 struct ps_out {
-    FILE *eve;     /* NULL = no EVE */
-    FILE *flowlog; /* NULL = no flow log */
+    FILE *eve;            /* NULL = no EVE */
+    struct ps_dbsink *db; /* NULL = no store */
+    FILE *flowlog;        /* NULL = no flow log */
     const struct ps_session_table *sessions;
     const struct ps_eni_map *eni;
     uint64_t eve_records;

@@ -43,7 +43,9 @@ if start; then
     sleep 0.5
     if stop && python3 tests/lib/check_eve.py "$tmp/out/eve.json" >"$tmp/chk" &&
         python3 tests/lib/flows_equal.py "$tmp/read.json" "$tmp/out/eve.json" >"$tmp/eq" &&
-        [ "$(stat pkts.received)" = "$sent" ]; then
+        [ "$(stat pkts.received)" = "$sent" ] &&
+        [ "$("$bin" flowlogs query --db "$tmp/out/periscope.db" --csv \
+            'SELECT count(*) FROM flows' | tail -1)" = 3 ]; then
         ok same-flows-as-read
     else
         bad same-flows-as-read "$(cat "$tmp/chk" "$tmp/eq" | head -5)"

@@ -129,7 +129,18 @@ bpf_on_both_readers() {
         "$bin" read -q -f 'tcp' --eve "$tmp/a" tests/pcaps/vxlan.pcap && [ "$(flows "$tmp/a")" -eq 0 ]
 }
 
+store_has_flows_and_alerts() {
+    # -l DIR also writes DIR/periscope.db: the flows and alerts, queryable.
+    "$bin" read -q -l "$tmp/st" tests/pcaps/vxlan.pcap tests/pcaps/attacks/v4-lsrr.pcap &&
+        [ "$("$bin" flowlogs query --db "$tmp/st/periscope.db" --csv \
+            "SELECT count(*) FROM flows WHERE vni = 4242" | tail -1)" = 3 ] &&
+        [ "$("$bin" flowlogs query --db "$tmp/st/periscope.db" --csv \
+            "SELECT detector FROM alerts" | tail -1)" = ip_source_route ] &&
+        "$bin" read -q -l "$tmp/st2" --no-db tests/pcaps/vxlan.pcap && [ ! -e "$tmp/st2/periscope.db" ]
+}
+
 t help-is-true help_is_true
+t store-has-flows-and-alerts store_has_flows_and_alerts
 t file-layouts file_layouts
 t bpf-on-both-readers bpf_on_both_readers
 t docs-name-every-counter docs_name_every_counter
