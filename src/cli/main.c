@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli/cmd_flowlogs.h"
+#include "cli/config.h"
 #include "cli/pipeline.h"
 #include "output/db.h"
 #include "source/pcap_file.h"
@@ -106,6 +107,9 @@ static const char usage_read[] =
     "                            (default: at most 10 per name per second of capture)\n"
     "\n"
     "Other:\n"
+    "      --config FILE         settings from FILE, one long option per line\n"
+    "                            ('flow-capacity = 65536'); the command line overrides\n"
+    "                            them (dist/periscope.conf lists every one)\n"
     "      --deterministic       flow ids count from 1 and the hash seed is fixed\n"
     "                            (for tests and diffs)\n"
     "  -q, --quiet               no progress bar and no summary\n"
@@ -691,6 +695,7 @@ static int cmd_run(int argc, char **argv, bool live)
         O_DEDUP,
         O_DB,
         O_NODB,
+        O_CONFIG,
     };
     static const struct option lopts[] = {
         {"filter", required_argument, NULL, 'f'},
@@ -725,6 +730,7 @@ static int cmd_run(int argc, char **argv, bool live)
         {"dedup-window", required_argument, NULL, O_DEDUP},
         {"db", required_argument, NULL, O_DB},
         {"no-db", no_argument, NULL, O_NODB},
+        {"config", required_argument, NULL, O_CONFIG},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -874,6 +880,8 @@ static int cmd_run(int argc, char **argv, bool live)
         case O_NODB:
             o.no_db = true;
             break;
+        case O_CONFIG:
+            break; /* read before the options: see config_argv() */
         case O_DEDUP:
             cfg.dedup_window_ms = (uint32_t)parse_ulong(optarg, 10000, "window (ms)");
             break;
@@ -1059,6 +1067,38 @@ static int cmd_run(int argc, char **argv, bool live)
     return status;
 }
 
+/* A configuration file's settings come first: the command line's win. */
+static int cmd_with_config(int argc, char **argv, bool live)
+{
+    const char *path = NULL;
+    for (int i = 1; i < argc && !path; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            path = argv[i + 1];
+        else if (strncmp(argv[i], "--config=", 9) == 0)
+            path = argv[i] + 9;
+    }
+    if (!path)
+        return cmd_run(argc, argv, live);
+    struct ps_config_words cw;
+    char err[300];
+    if (ps_config_load(&cw, path, err, sizeof(err)) != 0) {
+        fprintf(stderr, "periscope: %s\n", err);
+        return 1;
+    }
+    char **cargv = calloc((size_t)(argc + cw.n + 1), sizeof(*cargv));
+    if (!cargv) {
+        ps_config_free(&cw);
+        die_usage("out of memory", NULL);
+    }
+    cargv[0] = argv[0];
+    memcpy(cargv + 1, cw.w, (size_t)cw.n * sizeof(*cargv));
+    memcpy(cargv + 1 + cw.n, argv + 1, (size_t)(argc - 1) * sizeof(*cargv));
+    int rc = cmd_run(argc + cw.n, cargv, live);
+    free(cargv);
+    ps_config_free(&cw);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -1088,9 +1128,9 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(cmd, "read") == 0)
-        return cmd_run(argc - 1, argv + 1, false);
+        return cmd_with_config(argc - 1, argv + 1, false);
     if (strcmp(cmd, "listen") == 0)
-        return cmd_run(argc - 1, argv + 1, true);
+        return cmd_with_config(argc - 1, argv + 1, true);
     if (strcmp(cmd, "flowlogs") == 0)
         return ps_cmd_flowlogs(argc - 1, argv + 1);
     fprintf(stderr, "periscope: unknown command '%s'\n", cmd);

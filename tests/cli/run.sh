@@ -139,7 +139,25 @@ store_has_flows_and_alerts() {
         "$bin" read -q -l "$tmp/st2" --no-db tests/pcaps/vxlan.pcap && [ ! -e "$tmp/st2/periscope.db" ]
 }
 
+config_file() {
+    # Settings come from the file; the command line overrides them; a bad
+    # line is an error naming the line; dist/periscope.conf names every option.
+    printf 'flow-capacity = 1\nfull-policy drop   # one flow only\n\nquiet\n' >"$tmp/c.conf"
+    "$bin" read --config "$tmp/c.conf" --eve "$tmp/a" tests/pcaps/vxlan.pcap 2>"$tmp/e" &&
+        [ ! -s "$tmp/e" ] && [ "$(flows "$tmp/a")" -eq 1 ] || { echo "config not applied"; return 1; }
+    "$bin" read --config "$tmp/c.conf" --flow-capacity 100 --eve "$tmp/a" tests/pcaps/vxlan.pcap &&
+        [ "$(flows "$tmp/a")" -eq 3 ] || { echo "command line did not override"; return 1; }
+    printf 'flow-capacity = 1\n!bad line\n' >"$tmp/bad.conf"
+    "$bin" read --config "$tmp/bad.conf" tests/pcaps/vxlan.pcap 2>"$tmp/e"
+    [ $? -eq 1 ] && grep -q 'bad.conf: line 2' "$tmp/e" || { echo "bad line accepted"; return 1; }
+    for opt in $(sed -n 's/^ *{"\([a-z0-9-]*\)", [a-z_]*argument.*/\1/p' src/cli/main.c); do
+        case $opt in help|config) continue ;; esac
+        grep -qE "^# $opt( |$)" dist/periscope.conf || { echo "dist/periscope.conf lacks $opt"; return 1; }
+    done
+}
+
 t help-is-true help_is_true
+t config-file config_file
 t store-has-flows-and-alerts store_has_flows_and_alerts
 t file-layouts file_layouts
 t bpf-on-both-readers bpf_on_both_readers
