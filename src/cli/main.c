@@ -2,12 +2,14 @@
 /* periscope command line: `periscope read FILE...`. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <netdb.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -136,6 +138,8 @@ static const char usage_listen[] =
     "      --allow-vni N         accept only these VNIs (repeatable); others are counted\n"
     "                            in drop.listen.vni_denied\n"
     "      --health-port [ADDR:]PORT  answer TCP and HTTP health checks (a GWLB's)\n"
+    "      --metrics [ADDR:]PORT Prometheus text metrics over HTTP (a bare port binds\n"
+    "                            127.0.0.1): counters, flows, mirror sessions, store backlog\n"
     "      --user NAME           switch to this user after binding the sockets\n"
     "  -q, --quiet               no summary at exit\n"
     "  -h, --help                this help\n";
@@ -383,6 +387,7 @@ struct listen_opts {
     uint32_t vni[256];
     int nvni;
     const char *health;
+    const char *metrics;
     const char *user;
 };
 
@@ -460,7 +465,7 @@ static void on_hup(int sig)
     reopen_flag = 1;
 }
 
-static int health_socket(const char *spec, char *err, size_t errlen)
+static int tcp_listen_socket(const char *opt, const char *spec, char *err, size_t errlen)
 {
     char host[128] = "", port[16];
     const char *colon = strrchr(spec, ':');
@@ -477,7 +482,7 @@ static int health_socket(const char *spec, char *err, size_t errlen)
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
     int gai = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
     if (gai) {
-        snprintf(err, errlen, "--health-port %s: %s", spec, gai_strerror(gai));
+        snprintf(err, errlen, "%s %s: %s", opt, spec, gai_strerror(gai));
         return -1;
     }
     int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -485,7 +490,7 @@ static int health_socket(const char *spec, char *err, size_t errlen)
     if (fd >= 0)
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 64) != 0) {
-        snprintf(err, errlen, "--health-port %s: %s", spec, strerror(errno));
+        snprintf(err, errlen, "%s %s: %s", opt, spec, strerror(errno));
         if (fd >= 0)
             close(fd);
         freeaddrinfo(res);
@@ -506,6 +511,85 @@ static void health_answer(int lfd)
             return;
         ssize_t w = write(c, reply, sizeof(reply) - 1);
         (void)w;
+        close(c);
+    }
+}
+
+/* Prometheus text exposition of the counters, the flow table, each mirror
+ * session and the store's backlog, into a buffer of cap bytes. */
+static size_t metrics_text(const struct ps_pipeline *w, char *b, size_t cap)
+{
+    static const char *kinds[] = {"count", "drop", "anomaly"};
+    size_t n = 0;
+#define PUT(...)                                                \
+    do {                                                        \
+        if (n < cap)                                            \
+            n += (size_t)snprintf(b + n, cap - n, __VA_ARGS__); \
+    } while (0)
+    PUT("# HELP periscope_counter_total Every counter of docs/events.md, by name and kind.\n"
+        "# TYPE periscope_counter_total counter\n");
+    for (int i = 0; i < PS_C__COUNT; i++)
+        PUT("periscope_counter_total{name=\"%s\",kind=\"%s\"} %llu\n", ps_counter_table[i].name,
+            kinds[ps_counter_table[i].kind], (unsigned long long)w->c.v[i]);
+    PUT("# HELP periscope_packets_dropped_total Packets not decoded (all drop reasons).\n"
+        "# TYPE periscope_packets_dropped_total counter\n"
+        "periscope_packets_dropped_total %llu\n",
+        (unsigned long long)ps_counters_dropped(&w->c));
+    PUT("# HELP periscope_flows_active Flows in the table.\n"
+        "# TYPE periscope_flows_active gauge\nperiscope_flows_active %u\n",
+        w->flows.used);
+    PUT("# HELP periscope_mirror_packets_total Tunnel datagrams per mirror session.\n"
+        "# TYPE periscope_mirror_packets_total counter\n"
+        "# HELP periscope_mirror_bytes_total Their wire bytes.\n"
+        "# TYPE periscope_mirror_bytes_total counter\n");
+    for (uint32_t i = 0; i < w->sessions.cap && n < cap; i++) {
+        const struct ps_session *s = &w->sessions.s[i];
+        if (!s->used)
+            continue;
+        char a[46] = "";
+        if (s->m.outer_ver)
+            ps_addr_str(s->m.outer_ver, s->m.src, a);
+        char labels[160];
+        snprintf(labels, sizeof(labels), "encap=\"%s\",vni=\"%u\",source=\"%s\"",
+                 ps_encap_name(s->m.encap),
+                 s->m.has_vni         ? s->m.vni
+                 : s->m.has_erspan_id ? s->m.erspan_id
+                                      : 0,
+                 a);
+        PUT("periscope_mirror_packets_total{%s} %llu\n", labels, (unsigned long long)s->pkts);
+        PUT("periscope_mirror_bytes_total{%s} %llu\n", labels, (unsigned long long)s->bytes);
+        PUT("periscope_mirror_truncated_total{%s} %llu\n", labels,
+            (unsigned long long)s->truncated);
+    }
+    PUT("# HELP periscope_store_backlog Rows written to the store but not committed yet.\n"
+        "# TYPE periscope_store_backlog gauge\nperiscope_store_backlog %u\n",
+        w->out.db ? w->out.db->st.pending : 0u);
+#undef PUT
+    return n < cap ? n : cap;
+}
+
+static void metrics_answer(int lfd, const struct ps_pipeline *w, char *buf, size_t cap)
+{
+    for (int k = 0; k < 8; k++) {
+        int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+        if (c < 0)
+            return;
+        struct timeval tv = {1, 0};
+        setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        char req[1024];
+        ssize_t r = recv(c, req, sizeof(req), 0); /* the request line; any path is /metrics */
+        (void)r;
+        static const char head[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\n"
+                                   "Connection: close\r\n\r\n";
+        size_t n = metrics_text(w, buf, cap);
+        if (send(c, head, sizeof(head) - 1, MSG_NOSIGNAL) > 0)
+            for (size_t off = 0; off < n;) {
+                ssize_t m = send(c, buf + off, n - off, MSG_NOSIGNAL);
+                if (m <= 0)
+                    break;
+                off += (size_t)m;
+            }
         close(c);
     }
 }
@@ -545,10 +629,31 @@ static int listen_loop(struct ps_pipeline *w, struct listen_opts *lo, const char
         }
     }
     int hfd = -1;
-    if (lo->health && (hfd = health_socket(lo->health, err, sizeof(err))) < 0) {
+    if (lo->health &&
+        (hfd = tcp_listen_socket("--health-port", lo->health, err, sizeof(err))) < 0) {
         fprintf(stderr, "periscope: %s\n", err);
         ps_udp_close(&u);
         return 1;
+    }
+    int mfd = -1;
+    char *mbuf = NULL;
+    const size_t mcap = 4u << 20;
+    if (lo->metrics) {
+        /* A bare port binds loopback: metrics are not for the whole VPC. */
+        char spec[160];
+        snprintf(spec, sizeof(spec), "%s%s",
+                 strchr(lo->metrics, ':') ? "" : "127.0.0.1:", lo->metrics);
+        mbuf = malloc(mcap);
+        if (!mbuf || (mfd = tcp_listen_socket("--metrics", spec, err, sizeof(err))) < 0) {
+            fprintf(stderr, "periscope: %s\n", mbuf ? err : "out of memory");
+            free(mbuf);
+            if (hfd >= 0)
+                close(hfd);
+            ps_udp_close(&u);
+            return 1;
+        }
+        int ffl = fcntl(mfd, F_GETFL);
+        fcntl(mfd, F_SETFL, ffl | O_NONBLOCK);
     }
     if (lo->user && drop_privileges(lo->user) != 0) {
         ps_udp_close(&u);
@@ -570,12 +675,19 @@ static int listen_loop(struct ps_pipeline *w, struct listen_opts *lo, const char
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    struct pollfd pfd[PS_UDP_MAX_SOCKETS + 1];
+    struct pollfd pfd[PS_UDP_MAX_SOCKETS + 2];
     int npfd = 0;
     for (int i = 0; i < u.n; i++)
         pfd[npfd++] = (struct pollfd){.fd = u.fd[i], .events = POLLIN};
-    if (hfd >= 0)
+    int hidx = -1, midx = -1;
+    if (hfd >= 0) {
+        hidx = npfd;
         pfd[npfd++] = (struct pollfd){.fd = hfd, .events = POLLIN};
+    }
+    if (mfd >= 0) {
+        midx = npfd;
+        pfd[npfd++] = (struct pollfd){.fd = mfd, .events = POLLIN};
+    }
     if (!quiet)
         fprintf(stderr, "periscope: listening on %d socket(s)%s\n", u.n,
                 hfd >= 0 ? " and a health check" : "");
@@ -608,8 +720,10 @@ static int listen_loop(struct ps_pipeline *w, struct listen_opts *lo, const char
                 }
             }
         }
-        if (hfd >= 0 && (pfd[npfd - 1].revents & POLLIN))
+        if (hidx >= 0 && (pfd[hidx].revents & POLLIN))
             health_answer(hfd);
+        if (midx >= 0 && (pfd[midx].revents & POLLIN))
+            metrics_answer(mfd, w, mbuf, mcap);
         w->c.v[PS_C_KERNEL_DROPS] = u.kernel_drops;
         if (reopen_flag) {
             reopen_flag = 0;
@@ -657,6 +771,9 @@ static int listen_loop(struct ps_pipeline *w, struct listen_opts *lo, const char
         fclose(w->out.flowlog);
     if (hfd >= 0)
         close(hfd);
+    if (mfd >= 0)
+        close(mfd);
+    free(mbuf);
     ps_udp_close(&u);
     return status;
 }
@@ -696,6 +813,7 @@ static int cmd_run(int argc, char **argv, bool live)
         O_DB,
         O_NODB,
         O_CONFIG,
+        O_METRICS,
     };
     static const struct option lopts[] = {
         {"filter", required_argument, NULL, 'f'},
@@ -731,6 +849,7 @@ static int cmd_run(int argc, char **argv, bool live)
         {"db", required_argument, NULL, O_DB},
         {"no-db", no_argument, NULL, O_NODB},
         {"config", required_argument, NULL, O_CONFIG},
+        {"metrics", required_argument, NULL, O_METRICS},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -888,12 +1007,15 @@ static int cmd_run(int argc, char **argv, bool live)
         case O_USER:
             lo.user = optarg;
             break;
+        case O_METRICS:
+            lo.metrics = optarg;
+            break;
         default:
             die_usage("bad option", NULL);
         }
     }
-    if (!live && (lo.ncidr || lo.nvni || lo.health || lo.user))
-        die_usage("--allow-source, --allow-vni, --health-port and --user are for "
+    if (!live && (lo.ncidr || lo.nvni || lo.health || lo.user || lo.metrics))
+        die_usage("--allow-source, --allow-vni, --health-port, --metrics and --user are for "
                   "'periscope listen'",
                   NULL);
     if (live && (o.filter || optind < argc))

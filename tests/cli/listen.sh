@@ -90,6 +90,24 @@ else
     bad health-check "did not start"
 fi
 
+# Metrics: Prometheus text with the counters and the mirror session.
+mport=$((port + 2))
+if start --metrics "$mport"; then
+    python3 tests/lib/send_vxlan.py tests/pcaps/vxlan.pcap 127.0.0.1 $port >/dev/null
+    sleep 0.4
+    curl -s -m 3 "http://127.0.0.1:$mport/metrics" >"$tmp/metrics"
+    stop
+    if grep -q '^periscope_counter_total{name="pkts.received",kind="count"} 13$' "$tmp/metrics" &&
+        grep -q '^periscope_mirror_packets_total{encap="vxlan",vni="4242",source="127.0.0.1"} 13$' \
+            "$tmp/metrics" && grep -q '^periscope_flows_active 3$' "$tmp/metrics"; then
+        ok metrics
+    else
+        bad metrics "$(head -c 300 "$tmp/metrics")"
+    fi
+else
+    bad metrics "did not start"
+fi
+
 # SIGHUP reopens: after logrotate moves the file, the rest goes to a new one.
 if start; then
     python3 tests/lib/send_vxlan.py tests/pcaps/vxlan.pcap 127.0.0.1 $port >/dev/null
