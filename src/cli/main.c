@@ -1002,7 +1002,7 @@ static int cmd_run(int argc, char **argv, bool live)
         case O_CONFIG:
             break; /* read before the options: see config_argv() */
         case O_DEDUP:
-            cfg.dedup_window_ms = (uint32_t)parse_ulong(optarg, 10000, "window (ms)");
+            cfg.flow.dedup_window_ms = (uint32_t)parse_ulong(optarg, 10000, "window (ms)");
             break;
         case O_USER:
             lo.user = optarg;

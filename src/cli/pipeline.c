@@ -10,8 +10,6 @@ void ps_pipeline_config_default(struct ps_pipeline_config *cfg)
     ps_defrag_config_default(&cfg->defrag);
     ps_detect_config_default(&cfg->detect);
     cfg->session_capacity = 4096;
-    cfg->dedup_slots = 65536;
-    cfg->dedup_window_ms = 50;
 }
 
 int ps_pipeline_init(struct ps_pipeline *w, const struct ps_pipeline_config *cfg)
@@ -38,10 +36,7 @@ int ps_pipeline_init(struct ps_pipeline *w, const struct ps_pipeline_config *cfg
                                           ps_detect_sink(w->detect))
                           : NULL;
     w->next_defrag_sweep_us = 0;
-    if (ps_dedup_init(&w->dedup, cfg->dedup_slots, (uint64_t)cfg->dedup_window_ms * 1000,
-                      cfg->seed ^ 0xd0d0) != 0)
-        w->dedup.s = NULL;
-    if (!w->detect || !w->defrag || !w->dedup.s) {
+    if (!w->detect || !w->defrag) {
         ps_pipeline_free(w);
         return -1;
     }
@@ -52,7 +47,6 @@ void ps_pipeline_free(struct ps_pipeline *w)
 {
     ps_defrag_free(w->defrag);
     ps_detect_free(w->detect);
-    ps_dedup_free(&w->dedup);
     w->defrag = NULL;
     w->detect = NULL;
     ps_flow_table_free(&w->flows);
@@ -109,16 +103,14 @@ static void after_decode(struct ps_pipeline *w, int rc, uint64_t ts_us)
             ps_detect_packet(w->detect, p);
     }
     if (p->ipver && !p->is_fragment) {
-        p->duplicate = ps_dedup_check(&w->dedup, p, sess);
-        if (p->duplicate)
-            w->c.v[PS_C_FLOW_DUPLICATES]++;
+        uint64_t dups = w->flows.f ? w->c.v[PS_C_FLOW_DUPLICATES] : 0;
         struct ps_flow *f = ps_flow_update(&w->flows, p, sess);
         if (!f)
             return; /* counted as drop.flow.full */
         if (sess && f->pkts[0] + f->pkts[1] == 1)
             w->sessions.s[sess - 1].flows++;
         int b = proto_bucket(p->proto);
-        if (!p->duplicate) {
+        if (w->c.v[PS_C_FLOW_DUPLICATES] == dups) {
             w->proto_pkts[b]++;
             w->proto_bytes[b] += p->ip_len;
         }

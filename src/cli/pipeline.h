@@ -10,7 +10,6 @@
 #include "decode/decode.h"
 #include "defrag/defrag.h"
 #include "detect/detect.h"
-#include "flow/dedup.h"
 #include "flow/flow.h"
 #include "flow/session.h"
 #include "output/output.h"
@@ -31,7 +30,6 @@ struct ps_pipeline {
     uint64_t next_stats_us;
     struct ps_defrag *defrag;
     struct ps_detect *detect;
-    struct ps_dedup dedup;
     uint64_t next_defrag_sweep_us;
     /* listen --allow-vni: NULL = every VNI allowed */
     bool (*allow_vni)(void *ctx, uint32_t vni);
@@ -43,8 +41,6 @@ struct ps_pipeline_config {
     struct ps_defrag_config defrag;
     struct ps_detect_config detect;
     uint32_t session_capacity;
-    uint32_t dedup_slots;     /* recent packet identities remembered */
-    uint32_t dedup_window_ms; /* second copies within this are duplicates (0 = off) */
     uint64_t seed;
     uint32_t stats_interval_s;
 };

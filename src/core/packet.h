@@ -99,7 +99,6 @@ struct ps_pkt {
     } ext[16];
     const uint8_t *l2_src; /* innermost Ethernet source address (6 bytes), or NULL */
     uint64_t anom;         /* anomalies of this packet: bit (id - PS_C_ANOM__FIRST) */
-    bool duplicate;        /* a second mirrored copy: counted, not in flow totals */
     uint8_t ttl;           /* TTL or hop limit */
     const uint8_t *ip_hdr; /* innermost IP header (borrowed) */
 

@@ -42,6 +42,7 @@ void ps_flow_config_default(struct ps_flow_config *cfg)
     cfg->timeout_s[PS_TC_OTHER] = 60;
     cfg->interval_s = 60; /* as on Nitro */
     cfg->evict_when_full = true;
+    cfg->dedup_window_ms = 50;
 }
 
 int ps_flow_table_init(struct ps_flow_table *t, const struct ps_flow_config *cfg, uint64_t seed,
@@ -70,6 +71,7 @@ int ps_flow_table_init(struct ps_flow_table *t, const struct ps_flow_config *cfg
         t->timeout_us[i] = cfg->timeout_s[i] * 1000000ULL;
     t->interval_s = cfg->interval_s ? cfg->interval_s : 60;
     t->evict = cfg->evict_when_full;
+    t->dedup_us = (uint64_t)cfg->dedup_window_ms * 1000;
     t->seed = seed;
     t->next_id = cfg->deterministic ? 1 : ((seed >> 20) & ((1ULL << 40) - 1)) + 1;
     t->c = c;
@@ -306,6 +308,46 @@ static uint8_t tcp_class(const struct ps_flow *f)
     return PS_TC_TCP_NEW;
 }
 
+/* Identity of a mirrored packet within its flow: IP length and id, the first
+ * 16 bytes of the transport header (ports and sequence numbers; ICMP type,
+ * id and sequence). Two copies of one packet share it; two packets of a flow
+ * almost never do within the dedup window. */
+static uint32_t packet_id(const struct ps_pkt *p)
+{
+    uint64_t l4[2] = {0, 0};
+    if (p->l4 && p->l4_caplen >= 16) {
+        memcpy(l4, p->l4, 16);
+    } else if (p->l4) {
+        uint8_t b[16] = {0};
+        for (size_t i = 0; i < p->l4_caplen; i++)
+            b[i] = p->l4[i];
+        memcpy(l4, b, 16);
+    }
+    uint64_t x =
+        ((uint64_t)p->ip_len << 40 | (uint64_t)p->ip_id << 24 | p->proto) * 0xc2b2ae3d27d4eb4fULL;
+    x ^= l4[0] * 0x165667b19e3779f9ULL;
+    x ^= l4[1] * 0xd6e8feb86659fd93ULL;
+    return (uint32_t)(ps_hash_mix(x) | 1);
+}
+
+/* True when p is the second copy of a recent packet of f that came through
+ * another mirror session (both ends mirrored); otherwise remembers p. */
+static bool second_copy(const struct ps_flow_table *t, struct ps_flow *f, const struct ps_pkt *p,
+                        uint32_t sess)
+{
+    uint32_t id = packet_id(p);
+    uint32_t now = (uint32_t)p->ts_us;
+    for (int i = 0; i < 2; i++)
+        if (f->recent[i].id == id && f->recent[i].sess != sess &&
+            now - f->recent[i].ts_us <= t->dedup_us)
+            return true;
+    f->recent[f->recent_next].id = id;
+    f->recent[f->recent_next].sess = sess;
+    f->recent[f->recent_next].ts_us = now;
+    f->recent_next ^= 1;
+    return false;
+}
+
 static inline uint64_t key_hash(const struct ps_flow_table *t, const struct ps_flow_key *k)
 {
     uint64_t w[6];
@@ -382,8 +424,10 @@ struct ps_flow *ps_flow_update(struct ps_flow_table *t, const struct ps_pkt *p, 
         f = &t->f[i];
     }
 
-    if (p->duplicate) { /* mirrored twice: counted apart, the totals stay true */
+    if (sess && t->dedup_us && second_copy(t, f, p, sess)) {
+        /* Mirrored twice: counted apart, the totals stay those of one copy. */
         f->dup_pkts++;
+        t->c->v[PS_C_FLOW_DUPLICATES]++;
         if (!f->sess[src_lo == f->init_is_lo ? 0 : 1])
             f->sess[src_lo == f->init_is_lo ? 0 : 1] = sess;
         return f;

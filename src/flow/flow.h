@@ -75,6 +75,12 @@ struct ps_flow {
     uint64_t trunc_pkts;
     uint64_t dup_pkts;  /* second mirrored copies, not in pkts/bytes */
     uint64_t iv_window; /* aggregation window of iv[] (seconds / interval) */
+    struct {
+        uint32_t id;    /* identity of a recent mirrored packet (0 = none) */
+        uint32_t sess;  /* the mirror session it came through */
+        uint32_t ts_us; /* its time, low 32 bits (differences wrap correctly) */
+    } recent[2];        /* finds the second copy when both ends are mirrored */
+    uint8_t recent_next;
     struct ps_flow_iv iv[2];
 };
 
@@ -91,6 +97,8 @@ struct ps_flow_config {
     uint64_t timeout_s[PS_TC__COUNT]; /* idle timeouts per class, seconds */
     uint32_t interval_s;              /* flow log aggregation interval, seconds */
     bool evict_when_full;             /* else drop the packet and count */
+    uint32_t dedup_window_ms;         /* second copies from another session within this are
+                                         duplicates (0 = off) */
     bool deterministic;               /* flow ids count from 1 */
 };
 
@@ -109,6 +117,7 @@ struct ps_flow_table {
     uint64_t timeout_us[PS_TC__COUNT];
     uint32_t interval_s;
     bool evict;
+    uint64_t dedup_us;
     uint64_t seed;
     uint64_t next_id;
     uint64_t next_sweep_us; /* capture time of the next idle sweep */
