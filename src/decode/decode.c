@@ -124,10 +124,9 @@ static void clear_inner(struct ps_pkt *p)
     p->l4_caplen = p->payload_len = 0;
 }
 
-int ps_decode(struct ps_decoder *d, struct ps_pkt *p, int dlt, const uint8_t *data, uint32_t caplen,
-              uint32_t wirelen, uint64_t ts_us)
+/* A new packet: reset only what a decoder may leave unset. */
+static void reset_packet(struct ps_pkt *p, uint64_t ts_us, uint32_t caplen, uint32_t wirelen)
 {
-    /* Reset only what a decoder may leave unset. */
     memset(&p->m, 0, sizeof(p->m));
     p->ts_us = ts_us;
     p->caplen = caplen;
@@ -139,6 +138,12 @@ int ps_decode(struct ps_decoder *d, struct ps_pkt *p, int dlt, const uint8_t *da
     p->l2_src = NULL;
     p->anom = 0;
     clear_inner(p);
+}
+
+int ps_decode(struct ps_decoder *d, struct ps_pkt *p, int dlt, const uint8_t *data, uint32_t caplen,
+              uint32_t wirelen, uint64_t ts_us)
+{
+    reset_packet(p, ts_us, caplen, wirelen);
 
     struct ps_rd r = ps_rd_init(data, caplen);
     switch (dlt) {
@@ -167,17 +172,7 @@ int ps_decode_udp_payload(struct ps_decoder *d, struct ps_pkt *p, int kind, uint
                           const uint8_t *src, const uint8_t *dst, uint16_t sport, uint16_t dport,
                           const uint8_t *data, uint32_t len, uint64_t ts_us)
 {
-    memset(&p->m, 0, sizeof(p->m));
-    p->ts_us = ts_us;
-    p->caplen = len;
-    p->wirelen = len;
-    p->tunnel_depth = 0;
-    p->nvlan = 0;
-    p->truncated = false;
-    p->is_arp = false;
-    p->l2_src = NULL;
-    p->anom = 0;
-    clear_inner(p);
+    reset_packet(p, ts_us, len, len);
     /* The outer IP/UDP as the socket saw them. */
     p->ipver = ver;
     p->proto = PS_IPPROTO_UDP;
