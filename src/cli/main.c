@@ -27,6 +27,7 @@
 #include "cli/pipeline.h"
 #include "output/db.h"
 #include "source/pcap_file.h"
+#include "source/afpacket.h"
 #include "source/udp.h"
 
 #ifndef PS_VERSION
@@ -130,7 +131,11 @@ static const char usage_listen[] =
     "files (for logrotate). Output and flow options are those of 'periscope read'\n"
     "(see its --help); files are appended to. Stats every 60 s unless --stats-interval.\n"
     "\n"
-    "Receiving (default: --vxlan 4789 --geneve 6081 on every address):\n"
+    "Receiving (default, without -i: --vxlan 4789 --geneve 6081 on every address):\n"
+    "  -i, --interface IFACE     also capture frames from this interface (AF_PACKET,\n"
+    "                            promiscuous): a SPAN port, or the link an ERSPAN or GRE\n"
+    "                            feed arrives on; needs root or CAP_NET_RAW\n"
+    "  -f, --filter EXPR         with -i: BPF filter (libpcap syntax), run in the kernel\n"
     "      --vxlan [ADDR:]PORT   receive VXLAN here (repeatable)\n"
     "      --geneve [ADDR:]PORT  receive GENEVE here (repeatable)\n"
     "      --allow-source CIDR   accept datagrams only from these sources (repeatable);\n"
@@ -389,6 +394,8 @@ struct listen_opts {
     const char *health;
     const char *metrics;
     const char *user;
+    const char *iface;  /* -i: frames from this interface (AF_PACKET) */
+    const char *filter; /* -f with -i: BPF in the kernel */
 };
 
 static int listen_allow_cidr(struct listen_opts *lo, const char *arg)
@@ -628,6 +635,12 @@ static int listen_loop(struct ps_pipeline *w, struct listen_opts *lo, const char
             return 1;
         }
     }
+    struct ps_afp afp = {.fd = -1};
+    if (lo->iface && ps_afp_open(&afp, lo->iface, lo->filter, err, sizeof(err)) != 0) {
+        fprintf(stderr, "periscope: %s\n", err);
+        ps_udp_close(&u);
+        return 1;
+    }
     int hfd = -1;
     if (lo->health &&
         (hfd = tcp_listen_socket("--health-port", lo->health, err, sizeof(err))) < 0) {
@@ -675,11 +688,15 @@ static int listen_loop(struct ps_pipeline *w, struct listen_opts *lo, const char
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    struct pollfd pfd[PS_UDP_MAX_SOCKETS + 2];
+    struct pollfd pfd[PS_UDP_MAX_SOCKETS + 3];
     int npfd = 0;
     for (int i = 0; i < u.n; i++)
         pfd[npfd++] = (struct pollfd){.fd = u.fd[i], .events = POLLIN};
-    int hidx = -1, midx = -1;
+    int hidx = -1, midx = -1, aidx = -1;
+    if (afp.fd >= 0) {
+        aidx = npfd;
+        pfd[npfd++] = (struct pollfd){.fd = afp.fd, .events = POLLIN};
+    }
     if (hfd >= 0) {
         hidx = npfd;
         pfd[npfd++] = (struct pollfd){.fd = hfd, .events = POLLIN};
@@ -689,7 +706,8 @@ static int listen_loop(struct ps_pipeline *w, struct listen_opts *lo, const char
         pfd[npfd++] = (struct pollfd){.fd = mfd, .events = POLLIN};
     }
     if (!quiet)
-        fprintf(stderr, "periscope: listening on %d socket(s)%s\n", u.n,
+        fprintf(stderr, "periscope: listening on %d socket(s)%s%s%s\n", u.n,
+                lo->iface ? " and interface " : "", lo->iface ? lo->iface : "",
                 hfd >= 0 ? " and a health check" : "");
 
     static struct ps_udp_dgram dg[PS_UDP_BATCH];
@@ -720,11 +738,24 @@ static int listen_loop(struct ps_pipeline *w, struct listen_opts *lo, const char
                 }
             }
         }
+        if (aidx >= 0 && (pfd[aidx].revents & POLLIN)) {
+            static struct ps_afp_frame fr[PS_AFP_BATCH];
+            for (int round = 0; round < 16; round++) {
+                int n = ps_afp_recv(&afp, fr);
+                if (n <= 0)
+                    break;
+                for (int k = 0; k < n; k++)
+                    ps_pipeline_packet(w, 1 /* Ethernet */, fr[k].data, fr[k].caplen, fr[k].len,
+                                       fr[k].ts_us);
+            }
+        }
         if (hidx >= 0 && (pfd[hidx].revents & POLLIN))
             health_answer(hfd);
         if (midx >= 0 && (pfd[midx].revents & POLLIN))
             metrics_answer(mfd, w, mbuf, mcap);
-        w->c.v[PS_C_KERNEL_DROPS] = u.kernel_drops;
+        if (afp.fd >= 0)
+            ps_afp_stats(&afp);
+        w->c.v[PS_C_KERNEL_DROPS] = u.kernel_drops + afp.kernel_drops;
         if (reopen_flag) {
             reopen_flag = 0;
             if (eve && w->out.eve && w->out.eve != stdout) {
@@ -755,7 +786,15 @@ static int listen_loop(struct ps_pipeline *w, struct listen_opts *lo, const char
                 else
                     ps_pipeline_drop(w, dg[k].len, dg[k].ts_us, PS_C_DROP_SOURCE_DENIED);
     }
-    w->c.v[PS_C_KERNEL_DROPS] = u.kernel_drops;
+    if (afp.fd >= 0) {
+        static struct ps_afp_frame fr[PS_AFP_BATCH];
+        int n;
+        while ((n = ps_afp_recv(&afp, fr)) > 0)
+            for (int k = 0; k < n; k++)
+                ps_pipeline_packet(w, 1, fr[k].data, fr[k].caplen, fr[k].len, fr[k].ts_us);
+        ps_afp_stats(&afp);
+    }
+    w->c.v[PS_C_KERNEL_DROPS] = u.kernel_drops + afp.kernel_drops;
     ps_pipeline_finish(w);
     if ((w->out.eve && fflush(w->out.eve) != 0) ||
         (w->out.flowlog && fflush(w->out.flowlog) != 0)) {
@@ -774,6 +813,7 @@ static int listen_loop(struct ps_pipeline *w, struct listen_opts *lo, const char
     if (mfd >= 0)
         close(mfd);
     free(mbuf);
+    ps_afp_close(&afp);
     ps_udp_close(&u);
     return status;
 }
@@ -817,6 +857,7 @@ static int cmd_run(int argc, char **argv, bool live)
     };
     static const struct option lopts[] = {
         {"filter", required_argument, NULL, 'f'},
+        {"interface", required_argument, NULL, 'i'},
         {"log-dir", required_argument, NULL, 'l'},
         {"eve", required_argument, NULL, O_EVE},
         {"flowlog", required_argument, NULL, O_FLOWLOG},
@@ -865,7 +906,7 @@ static int cmd_run(int argc, char **argv, bool live)
 
     int ch;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "f:l:qh", lopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "f:l:qhi:", lopts, NULL)) != -1) {
         switch (ch) {
         case 'f':
             o.filter = optarg;
@@ -875,6 +916,11 @@ static int cmd_run(int argc, char **argv, bool live)
             break;
         case 'q':
             o.quiet = true;
+            break;
+        case 'i':
+            if (!live)
+                die_usage("-i is for 'periscope listen'", NULL);
+            lo.iface = optarg;
             break;
         case 'h':
             fputs(live ? usage_listen : usage_read, stdout);
@@ -1018,10 +1064,13 @@ static int cmd_run(int argc, char **argv, bool live)
         die_usage("--allow-source, --allow-vni, --health-port, --metrics and --user are for "
                   "'periscope listen'",
                   NULL);
-    if (live && (o.filter || optind < argc))
-        die_usage("listen takes no files and no -f: it receives on UDP sockets", NULL);
+    if (live && optind < argc)
+        die_usage("listen takes no files: it receives on sockets", NULL);
+    if (live && o.filter && !lo.iface)
+        die_usage("-f applies to -i IFACE (UDP sockets take --allow-source)", NULL);
+    lo.filter = o.filter;
     int nfiles = argc - optind;
-    if (live && lo.nspec == 0) {
+    if (live && lo.nspec == 0 && !lo.iface) {
         lo.spec[0] = "4789";
         lo.kind[0] = PS_UDP_PORT_VXLAN;
         lo.spec[1] = "6081";
