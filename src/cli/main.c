@@ -341,11 +341,14 @@ static void print_summary(const struct ps_pipeline *w, double secs, const char *
         if (any)
             fputc('\n', stderr);
     }
-    if (c->v[PS_C_DEC_IPV4_FRAG] + c->v[PS_C_DEC_IPV6_FRAG])
+    if (c->v[PS_C_DEFRAG_FRAGMENTS])
         fprintf(stderr,
-                "  fragments: %" PRIu64 " (not in flows: reassembly is not in this "
-                "build)\n",
-                c->v[PS_C_DEC_IPV4_FRAG] + c->v[PS_C_DEC_IPV6_FRAG]);
+                "  fragments: %" PRIu64 ", %" PRIu64 " datagrams reassembled, %" PRIu64
+                " with overlaps, %" PRIu64 " given up incomplete\n",
+                c->v[PS_C_DEFRAG_FRAGMENTS], c->v[PS_C_DEFRAG_REASSEMBLED],
+                c->v[PS_C_DEFRAG_OVERLAP],
+                c->v[PS_C_DEFRAG_TIMEOUT] + c->v[PS_C_DEFRAG_EVICTED] +
+                    c->v[PS_C_DEFRAG_INCOMPLETE_END]);
     if (eve)
         fprintf(stderr, "  eve: %s (%" PRIu64 " records)\n", eve, w->out.eve_records);
     if (flowlog)

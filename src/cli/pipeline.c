@@ -103,7 +103,7 @@ static void after_decode(struct ps_pipeline *w, int rc, uint64_t ts_us)
             ps_detect_packet(w->detect, p);
     }
     if (p->ipver && !p->is_fragment) {
-        uint64_t dups = w->flows.f ? w->c.v[PS_C_FLOW_DUPLICATES] : 0;
+        uint64_t dups = w->c.v[PS_C_FLOW_DUPLICATES]; /* to tell a second copy */
         struct ps_flow *f = ps_flow_update(&w->flows, p, sess);
         if (!f)
             return; /* counted as drop.flow.full */

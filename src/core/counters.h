@@ -31,8 +31,8 @@ enum ps_counter_kind {
     X(DEC_IPV6, "decoder.ipv6", PS_CK_COUNT, "IPv6 headers")                                       \
     X(DEC_IPV4_OPTS, "decoder.ipv4.options", PS_CK_COUNT, "IPv4 headers carrying options")         \
     X(DEC_IPV6_EXT, "decoder.ipv6.exthdr", PS_CK_COUNT, "IPv6 extension headers walked")           \
-    X(DEC_IPV4_FRAG, "decoder.ipv4.frag", PS_CK_COUNT, "IPv4 fragments (held out of flows)")       \
-    X(DEC_IPV6_FRAG, "decoder.ipv6.frag", PS_CK_COUNT, "IPv6 fragments (held out of flows)")       \
+    X(DEC_IPV4_FRAG, "decoder.ipv4.frag", PS_CK_COUNT, "IPv4 fragments (to reassembly)")           \
+    X(DEC_IPV6_FRAG, "decoder.ipv6.frag", PS_CK_COUNT, "IPv6 fragments (to reassembly)")           \
     X(DEC_TCP, "decoder.tcp", PS_CK_COUNT, "TCP segments")                                         \
     X(DEC_UDP, "decoder.udp", PS_CK_COUNT, "UDP datagrams")                                        \
     X(DEC_ICMP, "decoder.icmp", PS_CK_COUNT, "ICMP messages")                                      \

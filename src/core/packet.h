@@ -69,7 +69,7 @@ struct ps_pkt {
     const uint8_t *final_dst; /* source routing: the route's last address (checksums), or NULL */
     uint32_t ip_len;          /* IP length as its header states (bytes accounted) */
     bool truncated;           /* captured bytes end before ip_len */
-    bool is_fragment;         /* IP fragment: held out of flows until defrag */
+    bool is_fragment;         /* IP fragment: to reassembly, not to flows */
     bool has_ports;           /* sport/dport were captured */
     uint16_t sport;
     uint16_t dport;

@@ -156,7 +156,19 @@ config_file() {
     done
 }
 
+reassembled_datagrams_join_flows() {
+    # Fragmented UDP, in order and reordered: each datagram reassembles and
+    # is one packet of its flow with its whole IP length; the summary says so.
+    "$bin" read --eve "$tmp/a" tests/pcaps/attacks/v4-benign-frag.pcap 2>"$tmp/e" &&
+        grep -q '^  fragments: 6, 2 datagrams reassembled, 0 with overlaps' "$tmp/e" &&
+        python3 -c '
+import json,sys
+f=[e for e in map(json.loads,open(sys.argv[1])) if e["event_type"]=="flow"]
+assert len(f)==2 and all(x["proto"]=="UDP" and x["flow"]["pkts_toserver"]==1 and x["flow"]["bytes_toserver"]>4000 for x in f), f' "$tmp/a"
+}
+
 t help-is-true help_is_true
+t reassembled-datagrams-join-flows reassembled_datagrams_join_flows
 t config-file config_file
 t store-has-flows-and-alerts store_has_flows_and_alerts
 t file-layouts file_layouts
