@@ -11,7 +11,7 @@ out=build-fuzz
 mkdir -p "$out"
 CC=${FUZZ_CC:-clang}
 flags="-std=c11 -D_GNU_SOURCE -g -O1 -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
-src="$(ls src/core/*.c src/decode/*.c src/defrag/*.c src/detect/*.c src/flow/*.c src/output/*.c src/source/*.c src/store/*.c src/flowlogs/*.c 2>/dev/null) src/cli/pipeline.c src/cli/config.c"
+src="$(ls src/core/*.c src/decode/*.c src/defrag/*.c src/detect/*.c src/flow/*.c src/output/*.c src/source/*.c src/store/*.c src/flowlogs/*.c src/app/*.c src/stream/*.c 2>/dev/null) src/cli/pipeline.c src/cli/config.c"
 if ! echo 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n){(void)d;(void)n;return 0;}' |
         $CC -fsanitize=fuzzer -x c - -o "$out/probe" 2>/dev/null; then
     echo "SKIP fuzz: $CC with libFuzzer not available (apt-get install clang libclang-rt-14-dev)"
@@ -20,7 +20,7 @@ fi
 pass=0 fail=0
 for h in tests/fuzz/fuzz_*.c; do
     name=$(basename "$h" .c)
-    if ! $CC $flags -o "$out/$name" "$h" $src -lpcap -lsqlite3 -lz 2>"$out/$name.log"; then
+    if ! $CC $flags -o "$out/$name" "$h" $src -lpcap -lsqlite3 -lz -lcrypto 2>"$out/$name.log"; then
         echo "FAIL fuzz/$name: build"; head "$out/$name.log"; fail=$((fail + 1)); continue
     fi
     corpus="$out/corpus-$name"
@@ -31,6 +31,7 @@ for h in tests/fuzz/fuzz_*.c; do
         fuzz_pcap_file) cp tests/pcaps/*.pcap tests/pcaps/*.pcapng "$corpus"/ ;;
         fuzz_flowlog) cp tests/flowlogs/fixtures/*.log tests/flowlogs/fixtures/*.json* "$corpus"/ ;;
         fuzz_jparse) cp tests/golden/sessions.json "$corpus"/golden.json; cp examples/sessions.json "$corpus"/example.json ;;
+        *) [ -d "tests/fuzz/seeds/$name" ] && cp "tests/fuzz/seeds/$name"/* "$corpus"/ ;;
         esac
     fi
     # Replay the regression inputs first: each must pass.
