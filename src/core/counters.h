@@ -112,6 +112,8 @@ enum ps_counter_kind {
     X(ANOM_ICMP_TRUNC, "anomaly.icmp.trunc", PS_CK_ANOMALY, "ICMP header cut by the capture")      \
     X(ANOM_ICMP_CSUM, "anomaly.icmp.bad_checksum", PS_CK_ANOMALY,                                  \
       "ICMP/ICMPv6 checksum wrong on a complete packet")                                           \
+    X(ANOM_STREAM_OVERLAP, "anomaly.stream.overlap_conflict", PS_CK_ANOMALY,                      \
+      "TCP segment overlapping bytes already received with different bytes")                      \
     X(FLOW_CREATED, "flow.created", PS_CK_COUNT, "flows created")                                  \
     X(FLOW_DUPLICATES, "flow.duplicates", PS_CK_COUNT,                                             \
       "second copies of a packet from another mirror source (both ends mirrored): not counted "    \
@@ -157,7 +159,23 @@ enum ps_counter_kind {
     X(ANOMALY_EVENTS_SUPPRESSED, "alert.anomaly_events_suppressed", PS_CK_COUNT,                   \
       "anomaly events not written: over the rate per name per second (the counters still count)")  \
     X(ALERTS_SUPPRESSED, "alert.suppressed", PS_CK_COUNT,                                          \
-      "alerts not written: the same signature, source and destination within 60 s")
+      "alerts not written: the same signature, source and destination within 60 s")               \
+    X(STREAM_SEGMENTS, "stream.segments", PS_CK_COUNT,                                             \
+      "TCP segments with payload given to reassembly")                                             \
+    X(STREAM_RETRANSMITTED, "stream.retransmitted", PS_CK_COUNT,                                   \
+      "segments whose bytes had all been received already")                                        \
+    X(STREAM_OUT_OF_ORDER, "stream.out_of_order", PS_CK_COUNT,                                     \
+      "segments that arrived ahead of a hole and waited for it")                                   \
+    X(STREAM_GAPS, "stream.gaps", PS_CK_COUNT,                                                     \
+      "holes given up (acknowledged by the peer, or the buffer was full): parsers resume after")   \
+    X(STREAM_BEYOND_WINDOW, "stream.beyond_window", PS_CK_COUNT,                                   \
+      "segments too far ahead of a hole to hold (their bytes count as missing if never filled)")   \
+    X(STREAM_NO_BUFFER, "stream.no_buffer", PS_CK_COUNT,                                           \
+      "flow directions given up because every reassembly buffer was in use")                       \
+    X(STREAM_STUCK, "stream.stuck", PS_CK_COUNT,                                                   \
+      "flow directions given up: a message larger than the reassembly buffer")                     \
+    X(STREAM_MISSING_BYTES, "stream.missing_bytes", PS_CK_COUNT,                                   \
+      "TCP sequence space never mirrored, summed over ended flows (flow field missing_bytes)")
 
 enum ps_counter_id {
 #define PS_X(id, name, kind, desc) PS_C_##id,
@@ -169,7 +187,7 @@ enum ps_counter_id {
 /* The anomaly counters are one run in the table: a packet marks its
  * anomalies in a 64-bit mask by their index in that run. */
 #define PS_C_ANOM__FIRST PS_C_ANOM_VXLAN_RESERVED
-#define PS_C_ANOM__LAST  PS_C_ANOM_ICMP_CSUM
+#define PS_C_ANOM__LAST  PS_C_ANOM_STREAM_OVERLAP
 
 struct ps_counter_info {
     const char *name;
