@@ -464,9 +464,21 @@ static void take_dcid(struct ps_quic *q, const struct lhdr *h)
     q->retry_pending = false;
 }
 
+/* Every key input after the first counts against PS_QUIC_REKEY_MAX, so
+ * that no sequence of packets costs a key derivation each. */
+static bool may_rekey(struct ps_quic *q)
+{
+    if (q->rekeys >= PS_QUIC_REKEY_MAX)
+        return false;
+    q->rekeys++;
+    return true;
+}
+
 static void client_dcid(struct ps_quic *q, const struct lhdr *h)
 {
-    if (q->version == 0 || h->version != q->version || (q->retry_pending && !same_dcid(q, h)))
+    if (q->version == 0)
+        take_dcid(q, h);
+    else if ((h->version != q->version || (q->retry_pending && !same_dcid(q, h))) && may_rekey(q))
         take_dcid(q, h);
 }
 
@@ -479,6 +491,8 @@ static const struct ps_quic_keys *initial_keys(struct ps_quic *q, int dir, uint3
         return NULL; /* a server Initial before any client one: no key input */
     if (q->keys_ok[dir] && q->key_version[dir] == version)
         return &q->keys[dir];
+    if (q->keys_ok[dir] && !may_rekey(q))
+        return NULL; /* the server alternating versions */
     if (ps_quic_derive_keys(version, q->dcid, q->dcid_len, dir, &q->keys[dir]) != 0)
         return NULL;
     q->keys_ok[dir] = true;
@@ -494,14 +508,16 @@ static void initial(struct ps_quic *q, int dir, const uint8_t *d, const struct l
     if (c->complete || c->given_up)
         return; /* nothing more to learn from this direction's Initials */
     const struct ps_quic_keys *k = initial_keys(q, dir, h->version);
-    if (!k)
+    if (!k) {
+        if (q->version) /* keys refused (rekey bound), not merely unknown yet */
+            q->decrypt_failed++;
         return;
+    }
     int64_t pn;
     long pl = decrypt_initial(d, h, k, q->largest_pn[dir], &pn);
-    if (pl < 0 && dir == 0 && !same_dcid(q, h) && q->rekeys < PS_QUIC_REKEY_MAX) {
+    if (pl < 0 && dir == 0 && !same_dcid(q, h) && may_rekey(q)) {
         /* A Retry we did not see: try this packet's DCID, a bounded
          * number of times per flow. */
-        q->rekeys++;
         uint8_t saved[PS_QUIC_CID_MAX];
         uint8_t saved_len = q->dcid_len;
         memcpy(saved, q->dcid, saved_len);

@@ -29,7 +29,7 @@
 #define PS_QUIC_SH_MAX      2048 /* ServerHello bytes kept (a PQ key share is ~1.1 KiB) */
 #define PS_QUIC_VN_MAX      8    /* versions kept from a Version Negotiation packet */
 #define PS_QUIC_MIN_INITIAL 1200 /* RFC 9000 s14.1: client Initial datagrams */
-#define PS_QUIC_REKEY_MAX   2    /* other DCIDs tried per flow when a client Initial fails */
+#define PS_QUIC_REKEY_MAX   3    /* key derivations per flow after the first (Retry, VN, ...) */
 
 /* Initial packet protection keys of one direction (RFC 9001 s5.1). */
 struct ps_quic_keys {
@@ -61,7 +61,7 @@ struct ps_quic {
     bool short_seen;     /* a short-header (1-RTT) packet was seen */
     bool retry_seen;     /* the server sent a Retry */
     bool retry_pending;  /* ... and the client has not used its new DCID yet */
-    uint8_t rekeys;      /* DCIDs tried after a failed decryption (bounded) */
+    uint8_t rekeys;      /* key inputs taken after the first (bounded) */
     bool handshake_seen; /* a Handshake packet was seen (the Initial phase is over) */
     uint8_t vn_count;    /* versions offered in Version Negotiation (kept) */
     uint32_t vn_versions[PS_QUIC_VN_MAX];

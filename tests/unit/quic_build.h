@@ -17,9 +17,10 @@
  * `pad_to` bytes of packet. Keys come from `key_dcid` (the client's
  * original DCID). Returns the packet length, 0 on error or when it does
  * not fit in cap. */
-static size_t qb_initial(uint8_t *out, size_t cap, uint32_t version, int dir, const uint8_t *dcid,
-                         size_t dcid_len, const uint8_t *key_dcid, size_t key_dcid_len, uint32_t pn,
-                         size_t pn_len, const uint8_t *payload, size_t plen, size_t pad_to)
+static inline size_t qb_initial(uint8_t *out, size_t cap, uint32_t version, int dir,
+                                const uint8_t *dcid, size_t dcid_len, const uint8_t *key_dcid,
+                                size_t key_dcid_len, uint32_t pn, size_t pn_len,
+                                const uint8_t *payload, size_t plen, size_t pad_to)
 {
     struct ps_quic_keys k;
     if (pn_len < 1 || pn_len > 4 || dcid_len > 20 ||
@@ -82,7 +83,7 @@ static size_t qb_initial(uint8_t *out, size_t cap, uint32_t version, int dir, co
 
 /* A CRYPTO frame (RFC 9000 s19.6) with 4-byte varint offset and 2-byte
  * length into out; returns its length. */
-static size_t qb_crypto(uint8_t *out, uint32_t off, const uint8_t *data, uint16_t len)
+static inline size_t qb_crypto(uint8_t *out, uint32_t off, const uint8_t *data, uint16_t len)
 {
     size_t o = 0;
     out[o++] = 0x06;

@@ -330,8 +330,8 @@ static void test_dcid(void)
         ps_quic_feed(&Q, 0, pkt, n);
         CHECK(ps_quic_client_hello(&Q, &len) != NULL);
         CHECK_EQ(Q.decrypt_failed, 0);
-        /* Without the Retry it takes one bounded retry with c. */
-        CHECK_EQ(Q.rekeys, seen ? 0 : 1);
+        /* With the Retry c is taken at once; without, after a failure. */
+        CHECK_EQ(Q.rekeys, 1);
         CHECK_EQ(Q.dcid_len, 9);
     }
 
@@ -340,16 +340,29 @@ static void test_dcid(void)
     ps_quic_init(&Q);
     n = qb_initial(pkt, sizeof(pkt), PS_QUIC_V1, 0, a, 8, a, 8, 0, 4, ping_frame, 1, 1200);
     ps_quic_feed(&Q, 0, pkt, n);
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < PS_QUIC_REKEY_MAX + 3; i++) {
         n = qb_initial(pkt, sizeof(pkt), PS_QUIC_V1, 0, c, 9, b, 4, (uint32_t)i + 1, 4, fr, fl,
                        1200);
         pkt[5 + 1 + 8] ^= (uint8_t)i; /* a different DCID each time */
         ps_quic_feed(&Q, 0, pkt, n);
     }
     CHECK_EQ(Q.rekeys, PS_QUIC_REKEY_MAX);
-    CHECK_EQ(Q.decrypt_failed, 5);
+    CHECK_EQ(Q.decrypt_failed, PS_QUIC_REKEY_MAX + 3);
     CHECK(Q.dcid_len == 8 && memcmp(Q.dcid, a, 8) == 0);
     CHECK(ps_quic_client_hello(&Q, &len) == NULL);
+
+    /* Client Initials alternating v1 and v2: the key input follows the
+     * version at most PS_QUIC_REKEY_MAX times; then those of the other
+     * version count as failed. */
+    ps_quic_init(&Q);
+    for (int i = 0; i < 8; i++) {
+        n = qb_initial(pkt, sizeof(pkt), i & 1 ? PS_QUIC_V2 : PS_QUIC_V1, 0, a, 8, a, 8,
+                       (uint32_t)i, 4, ping_frame, 1, 1200);
+        ps_quic_feed(&Q, 0, pkt, n);
+    }
+    CHECK_EQ(Q.rekeys, PS_QUIC_REKEY_MAX);
+    CHECK_EQ(Q.pkts_initial + Q.decrypt_failed, 8);
+    CHECK(Q.decrypt_failed > 0);
 }
 
 /* A ClientHello that declares 64 KiB: counted and given up (DONE). */
