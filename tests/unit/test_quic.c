@@ -586,6 +586,7 @@ static void test_corpus(void)
         {"suricata-verify/tests/quic-retry/input.pcap", NULL},
         {"suricata-verify/tests/quic-initial-not-first/input.pcap", NULL},
         {"suricata-verify/tests/ja4-quic/input.pcap", NULL},
+        {"suricata-verify/tests/ja4-tls-quic/input.pcap", NULL},
         {"suricata-verify/tests/quic-alerts/input.pcap", NULL},
         {"zeek/Traces/quic/chromium-115.0.5790.110-api-cirrus-com.pcap", "api.cirrus-ci.com"},
         {"zeek/Traces/quic/curl-8.1.2-dev-http3-www-google-de.pcap", "www.google.de"},
