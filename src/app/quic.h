@@ -90,8 +90,9 @@ void ps_quic_init(struct ps_quic *q);
  * call). Parses every coalesced packet, decrypts Initials until the
  * ClientHello is complete, records Version Negotiation. Returns
  * PS_APP_DONE when there is nothing more to learn (ClientHello complete and
- * the server's Initial or a short header seen, or the ClientHello given
- * up), PS_APP_ERR when the very first datagram is not QUIC, else
+ * the ServerHello, a Handshake or a short-header packet seen; or the
+ * ClientHello given up), PS_APP_ERR while no packet of a known version or
+ * Version Negotiation has been seen (not QUIC we can read), else
  * PS_APP_MORE. Packet path: at most one AES-GCM decryption per Initial. */
 int ps_quic_feed(struct ps_quic *q, int dir, const uint8_t *d, size_t n);
 
