@@ -51,5 +51,6 @@ void test_jparse(void);
 void test_defrag(void);
 void test_flowlogs(void);
 void test_stream(void);
+void test_quic(void);
 
 #endif
