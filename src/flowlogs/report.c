@@ -20,6 +20,36 @@
  * ENI's dstaddr is the gateway's address). */
 #define DST "coalesce(f.pkt_dstaddr, f.dstaddr)"
 
+/* sensor-gap: a sensor flow s and a flow-log record f are the same
+ * traffic when the protocol and the 5-tuple agree in either direction
+ * (flow logs have one record per direction; the packet-level addresses
+ * when logged), the interfaces agree where both have one, and the times
+ * overlap. Flow-log start and end may lag the packets by up to 60 s
+ * (s6.3), hence the slack. ICMP records carry no ports to compare. Only
+ * times both were recording count: a sensor flow needs some flow-log
+ * record of its time, a flow-log record some sensor flow of its time. */
+#define SLACK "60"
+#define PORTS_EQ(a, b) "coalesce(" a ", 0) = coalesce(" b ", 0)"
+#define SAME_TIME "f.start <= s.\"end\" + " SLACK " AND f.\"end\" >= s.start - " SLACK
+#define SAME_FLOW                                                                              \
+    "f.protocol = s.protocol"                                                                  \
+    " AND (s.interface_id IS NULL OR f.interface_id IS NULL OR f.interface_id = s.interface_id)" \
+    " AND " SAME_TIME                                                                          \
+    " AND ((s.srcaddr = coalesce(f.pkt_srcaddr, f.srcaddr)"                                    \
+    " AND s.dstaddr = coalesce(f.pkt_dstaddr, f.dstaddr)"                                      \
+    " AND (f.protocol IN (1, 58) OR (" PORTS_EQ("f.srcport", "s.srcport") " AND " PORTS_EQ(    \
+        "f.dstport", "s.dstport") ")))"                                                        \
+    " OR (s.srcaddr = coalesce(f.pkt_dstaddr, f.dstaddr)"                                      \
+    " AND s.dstaddr = coalesce(f.pkt_srcaddr, f.srcaddr)"                                      \
+    " AND (f.protocol IN (1, 58) OR (" PORTS_EQ("f.srcport", "s.dstport") " AND " PORTS_EQ(    \
+        "f.dstport", "s.srcport") "))))"
+
+/* Traffic flow logs never record (s6.7): instance metadata and Amazon
+ * Time Sync, over IPv4 and IPv6. */
+#define NOT_LOGGED(src, dst)                                                                   \
+    "(" src " IN ('169.254.169.254', '169.254.169.123', 'fd00:ec2::254', 'fd00:ec2::123') OR " dst \
+    " IN ('169.254.169.254', '169.254.169.123', 'fd00:ec2::254', 'fd00:ec2::123'))"
+
 static const struct ps_fl_report reports[] = {
     {"top-talkers", "address pairs by bytes: bytes, packets, records, destination ports",
      "SELECT srcaddr, dstaddr, sum(bytes) AS bytes, sum(packets) AS packets, count(*) AS records,"
@@ -79,6 +109,41 @@ static const struct ps_fl_report reports[] = {
      " GROUP BY 1, 2 ORDER BY bytes DESC, 1, 2 LIMIT :limit",
      "SELECT count(*) FROM flowlogs WHERE vpc_id IS NOT NULL AND flow_direction IS NOT NULL",
      "no records with both vpc-id and flow-direction: use a custom format with both (version 5)"},
+    {"sensor-gap",
+     "sensor flows without a flow-log record in the same time, and flow-log records the sensor "
+     "never saw",
+     "WITH fl AS (SELECT * FROM flowlogs WHERE (log_status IS NULL OR log_status = 'OK')"
+     " AND srcaddr IS NOT NULL AND start IS NOT NULL AND \"end\" IS NOT NULL)"
+     " SELECT 'sensor only' AS seen_by, s.interface_id, s.srcaddr, s.srcport, s.dstaddr,"
+     " s.dstport, s.protocol, coalesce(s.packets, 0) + coalesce(s.packets_rev, 0) AS packets,"
+     " coalesce(s.bytes, 0) + coalesce(s.bytes_rev, 0) AS bytes,"
+     " datetime(s.start, 'unixepoch') AS first, datetime(s.\"end\", 'unixepoch') AS last,"
+     " CASE WHEN " NOT_LOGGED("s.srcaddr", "s.dstaddr") " THEN 'flow logs never log metadata"
+     " and time sync traffic'"
+     " WHEN s.protocol = 17 AND (s.srcport IN (67, 68) OR s.dstport IN (67, 68)) THEN 'DHCP:"
+     " flow logs never log it'"
+     " WHEN s.srcport = 53 OR s.dstport = 53 THEN 'DNS: not logged when sent to the Amazon DNS"
+     " server'"
+     " WHEN s.interface_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM fl WHERE fl.interface_id ="
+     " s.interface_id) THEN 'no flow-log records of this interface' END AS note"
+     " FROM flows s WHERE EXISTS (SELECT 1 FROM fl f WHERE " SAME_TIME ")"
+     " AND NOT EXISTS (SELECT 1 FROM fl f WHERE " SAME_FLOW ")"
+     " UNION ALL"
+     " SELECT 'flow logs only', f.interface_id, coalesce(f.pkt_srcaddr, f.srcaddr),"
+     " f.srcport, coalesce(f.pkt_dstaddr, f.dstaddr), f.dstport, f.protocol,"
+     " sum(f.packets), sum(f.bytes), datetime(min(f.start), 'unixepoch'),"
+     " datetime(max(f.\"end\"), 'unixepoch'),"
+     " CASE WHEN f.action = 'REJECT' THEN 'rejected at the source: never mirrored'"
+     " WHEN f.interface_id IS NOT NULL AND EXISTS (SELECT 1 FROM flows WHERE interface_id IS NOT"
+     " NULL) AND NOT EXISTS (SELECT 1 FROM flows WHERE interface_id = f.interface_id)"
+     " THEN 'the sensor has no flows of this interface' END"
+     " FROM fl f WHERE EXISTS (SELECT 1 FROM flows s WHERE " SAME_TIME ")"
+     " AND NOT EXISTS (SELECT 1 FROM flows s WHERE " SAME_FLOW ")"
+     " GROUP BY f.interface_id, 3, f.srcport, 5, f.dstport, f.protocol, f.action"
+     " ORDER BY seen_by DESC, bytes DESC, srcaddr, srcport, dstaddr, dstport LIMIT :limit",
+     "SELECT (SELECT count(*) FROM flows) > 0 AND (SELECT count(*) FROM flowlogs) > 0",
+     "needs both sensor flows (periscope read --db or listen) and flow logs (periscope flowlogs "
+     "import) in the same store"},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
