@@ -90,8 +90,20 @@ static int data_file(const char *given, const char *name, char *out, size_t outl
 
 int ps_cmd_cost(int argc, char **argv)
 {
-    enum { O_IFS = 256, O_INST, O_SUB, O_SES, O_FLT, O_TGT, O_DB, O_PRICES, O_TYPES, O_HOURS,
-           O_THOURLY, O_JSON };
+    enum {
+        O_IFS = 256,
+        O_INST,
+        O_SUB,
+        O_SES,
+        O_FLT,
+        O_TGT,
+        O_DB,
+        O_PRICES,
+        O_TYPES,
+        O_HOURS,
+        O_THOURLY,
+        O_JSON
+    };
     static const struct option lopts[] = {
         {"interfaces", required_argument, NULL, O_IFS},
         {"instances", required_argument, NULL, O_INST},

@@ -127,18 +127,18 @@ struct ps_cost_iface {
     char kind[32]; /* what it is: instance, lambda, nat-gateway, ... */
     int nsessions; /* all sessions with this source */
     int ses[PS_COST_MAX_SES];
-    bool is_target; /* the ENI of a mirror target */
-    double fl_bytes, fl_packets;   /* flow-log totals (ACCEPT), observed */
-    double rej_bytes;              /* REJECT records: never mirrored, observed */
-    double obs_mirrored;           /* observed bytes the sessions mirror, + encapsulation */
-    double obs_plan;               /* observed bytes + encapsulation, no filter */
-    double month_bytes;            /* fl_bytes scaled to a month */
-    double mirrored_bytes;         /* a month, after filters and truncation, + encapsulation */
-    double plan_bytes;             /* a month, all traffic untruncated + encapsulation */
-    double usd_eni, usd_transfer;  /* a month: session ENI-hours, data transfer */
-    double usd_processing;         /* a month: per-GB load balancer charges */
-    double usd_total;              /* the three above */
-    double usd_if_mirrored;        /* no session yet: same-AZ target, no filter */
+    bool is_target;               /* the ENI of a mirror target */
+    double fl_bytes, fl_packets;  /* flow-log totals (ACCEPT), observed */
+    double rej_bytes;             /* REJECT records: never mirrored, observed */
+    double obs_mirrored;          /* observed bytes the sessions mirror, + encapsulation */
+    double obs_plan;              /* observed bytes + encapsulation, no filter */
+    double month_bytes;           /* fl_bytes scaled to a month */
+    double mirrored_bytes;        /* a month, after filters and truncation, + encapsulation */
+    double plan_bytes;            /* a month, all traffic untruncated + encapsulation */
+    double usd_eni, usd_transfer; /* a month: session ENI-hours, data transfer */
+    double usd_processing;        /* a month: per-GB load balancer charges */
+    double usd_total;             /* the three above */
+    double usd_if_mirrored;       /* no session yet: same-AZ target, no filter */
 };
 
 struct ps_cost_rule {
@@ -184,13 +184,13 @@ struct ps_cost_session {
     char target[PS_COST_ID];
     char filter[PS_COST_ID];
     int number;
-    int packet_length; /* 0: whole packet */
-    long vni;          /* -1: not given */
-    int iface, tgt, flt; /* indexes, -1 when unknown */
+    int packet_length;     /* 0: whole packet */
+    long vni;              /* -1: not given */
+    int iface, tgt, flt;   /* indexes, -1 when unknown */
     double obs_bytes;      /* observed bytes it mirrors, + encapsulation */
     double mirrored_bytes; /* a month */
     double usd_transfer;
-    const char *path;      /* "same-az", "cross-az", "peering-same-az", "peering-cross-az", "unknown" */
+    const char *path; /* "same-az", "cross-az", "peering-same-az", "peering-cross-az", "unknown" */
 };
 
 struct ps_cost_gap {
@@ -209,7 +209,7 @@ struct ps_cost_reco {
 };
 
 struct ps_cost_opts {
-    double hours;        /* hours in the month (0: the price file's) */
+    double hours;         /* hours in the month (0: the price file's) */
     double target_hourly; /* USD/h of one more sensor instance, for the recommendation */
 };
 
@@ -231,21 +231,21 @@ struct ps_cost {
     struct ps_cost_inst {
         char id[PS_COST_ID];
         char type[PS_COST_ID];
-    } *inst;
+    } * inst;
     int ninst, capinst;
     struct ps_cost_subnet {
         char id[PS_COST_ID];
         char az[PS_COST_ID];
         char vpc[PS_COST_ID];
         bool ipv6_only;
-    } *sub;
+    } * sub;
     int nsub, capsub;
     bool have_instances, have_sessions, have_filters, have_targets, have_subnets;
     /* flow logs */
     bool have_flowlogs;
-    double fl_span_s;   /* seconds the records cover */
-    double fl_records;  /* records used */
-    double fl_unknown;  /* records of interfaces not in the inputs */
+    double fl_span_s;  /* seconds the records cover */
+    double fl_records; /* records used */
+    double fl_unknown; /* records of interfaces not in the inputs */
     /* totals, a month */
     double hours;
     double usd_eni, usd_transfer, usd_processing, usd_targets, usd_total;
@@ -280,8 +280,8 @@ int ps_cost_add_flowlogs(struct ps_cost *c, struct ps_store *st, char *err, size
 
 /* Decide eligibility, evaluate the filters over the flow logs, price
  * everything, list the gaps and the recommendations. */
-void ps_cost_compute(struct ps_cost *c, const struct ps_cost_prices *p, const struct ps_cost_types *t,
-                     const struct ps_cost_opts *o);
+void ps_cost_compute(struct ps_cost *c, const struct ps_cost_prices *p,
+                     const struct ps_cost_types *t, const struct ps_cost_opts *o);
 
 /* Output: a readable report, or one JSON document. */
 void ps_cost_print_table(const struct ps_cost *c, const struct ps_cost_prices *p,

@@ -87,8 +87,7 @@ int ps_cost_prices_parse(struct ps_cost_prices *p, const char *text, size_t len,
     }
     for (int i = 0; i < PS_P__COUNT; i++) {
         const struct ps_jnode *it = ps_jget(prices, ps_cost_price_names[i]);
-        if (!it || it->type != PS_J_OBJ ||
-            num_member(it, "usd", 0, 1e6, &p->p[i].usd) != 0) {
+        if (!it || it->type != PS_J_OBJ || num_member(it, "usd", 0, 1e6, &p->p[i].usd) != 0) {
             snprintf(err, errlen, "prices.%s: missing, or no \"usd\" number >= 0",
                      ps_cost_price_names[i]);
             goto out;

@@ -273,7 +273,8 @@ static int add_targets(struct ps_cost *c, const struct ps_jnode *arr)
         SET(t->id, id);
         const char *type = str(n, "Type");
         /* s2.4: only the id member of the type is present */
-        if (strcmp(type, "network-interface") == 0 || (!type[0] && str(n, "NetworkInterfaceId")[0])) {
+        if (strcmp(type, "network-interface") == 0 ||
+            (!type[0] && str(n, "NetworkInterfaceId")[0])) {
             t->kind = PS_T_ENI;
             SET(t->ref, str(n, "NetworkInterfaceId"));
         } else if (strcmp(type, "network-load-balancer") == 0) {
@@ -307,7 +308,8 @@ static const struct {
 static int add_tree(struct ps_cost *c, enum ps_cost_input in, const struct ps_jnode *root,
                     char *err, size_t errlen)
 {
-    const struct ps_jnode *arr = root && root->type == PS_J_OBJ ? ps_jget(root, tops[in].key) : NULL;
+    const struct ps_jnode *arr =
+        root && root->type == PS_J_OBJ ? ps_jget(root, tops[in].key) : NULL;
     if (!arr || arr->type != PS_J_ARR) {
         snprintf(err, errlen, "no \"%s\" array: not the output of 'aws ec2 %s'", tops[in].key,
                  tops[in].command);

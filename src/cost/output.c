@@ -78,8 +78,8 @@ void ps_cost_print_table(const struct ps_cost *c, const struct ps_cost_prices *p
 
     fprintf(out, "\nInterfaces (cost a month, %s):\n", cur);
     fprintf(out, "%-22s %-13s %-14s %-12s %-7s %3s %10s %10s %8s %9s %8s %9s\n", "INTERFACE",
-            "KIND", "INSTANCE-TYPE", "AZ", "MIRROR", "SES", "GB", "MIRROR-GB", "ENI-H",
-            "TRANSFER", "LB-GB", "TOTAL");
+            "KIND", "INSTANCE-TYPE", "AZ", "MIRROR", "SES", "GB", "MIRROR-GB", "ENI-H", "TRANSFER",
+            "LB-GB", "TOTAL");
     for (int i = 0; i < c->nifs; i++) {
         const struct ps_cost_iface *f = &c->ifs[i];
         fprintf(out, "%-22s %-13s %-14s %-12s %-7s %3d %10.3f %10.3f %8.2f %9.2f %8.2f %9.2f\n",
@@ -103,14 +103,14 @@ void ps_cost_print_table(const struct ps_cost *c, const struct ps_cost_prices *p
             const struct ps_cost_session *x = &c->ses[s];
             char len[16];
             snprintf(len, sizeof(len), x->packet_length ? "%d" : "all", x->packet_length);
-            fprintf(out, "%-24s %-22s %-24s %5d %6s %-17s %10.3f %9.2f\n", x->id, x->eni,
-                    x->target, x->number, len, x->path, x->mirrored_bytes / gb, x->usd_transfer);
+            fprintf(out, "%-24s %-22s %-24s %5d %6s %-17s %10.3f %9.2f\n", x->id, x->eni, x->target,
+                    x->number, len, x->path, x->mirrored_bytes / gb, x->usd_transfer);
         }
     }
     if (c->ntgt) {
         fprintf(out, "\nTargets:\n");
-        fprintf(out, "%-24s %-31s %-25s %7s %10s %9s %9s\n", "TARGET", "KIND", "ZONES",
-                "SOURCES", "MIRROR-GB", "HOURLY", "PER-GB");
+        fprintf(out, "%-24s %-31s %-25s %7s %10s %9s %9s\n", "TARGET", "KIND", "ZONES", "SOURCES",
+                "MIRROR-GB", "HOURLY", "PER-GB");
         for (int k = 0; k < c->ntgt; k++) {
             const struct ps_cost_target *g = &c->tgt[k];
             char zones[64] = "-", src[24];
@@ -125,12 +125,14 @@ void ps_cost_print_table(const struct ps_cost *c, const struct ps_cost_prices *p
                     zones, src, g->mirrored_bytes / gb, g->usd_fixed, g->usd_processing);
         }
     }
-    fprintf(out, "\nTotal a month: %.2f %s = session ENI-hours %.2f + data transfer %.2f + "
-                 "load balancer per-GB %.2f + target hourly %.2f (mirrored %.3f GB)\n",
+    fprintf(out,
+            "\nTotal a month: %.2f %s = session ENI-hours %.2f + data transfer %.2f + "
+            "load balancer per-GB %.2f + target hourly %.2f (mirrored %.3f GB)\n",
             c->usd_total, cur, c->usd_eni, c->usd_transfer, c->usd_processing, c->usd_targets,
             c->mirrored_gb);
-    fprintf(out, "With every mirrorable interface that has no session mirrored to a target in its "
-                 "own zone: %.2f %s a month\n",
+    fprintf(out,
+            "With every mirrorable interface that has no session mirrored to a target in its "
+            "own zone: %.2f %s a month\n",
             c->usd_if_all_mirrored, cur);
     fprintf(out, "Not included: the sensor instances behind interface targets (unless "
                  "--target-hourly), flow-log and CloudWatch charges.\n");
@@ -216,9 +218,8 @@ static void json_iface(struct ps_json *j, const struct ps_cost *c, const struct 
 void ps_cost_print_json(const struct ps_cost *c, const struct ps_cost_prices *p,
                         const struct ps_cost_types *t, FILE *out)
 {
-    size_t cap = 65536 + (size_t)c->nifs * 4096 + (size_t)c->nses * 1024 +
-                 (size_t)c->ntgt * 2048 + (size_t)c->nflt * 512 + (size_t)c->ngaps * 1024 +
-                 (size_t)c->nreco * 512;
+    size_t cap = 65536 + (size_t)c->nifs * 4096 + (size_t)c->nses * 1024 + (size_t)c->ntgt * 2048 +
+                 (size_t)c->nflt * 512 + (size_t)c->ngaps * 1024 + (size_t)c->nreco * 512;
     char *buf = malloc(cap);
     if (!buf) {
         fprintf(stderr, "periscope: out of memory\n");

@@ -148,8 +148,7 @@ static bool in_list(const struct ps_cost_namelist *l, const char *name)
     return false;
 }
 
-static const char AGENT[] =
-    "run the software mirror agent on the host (periscope mirror, issue 9)";
+static const char AGENT[] = "run the software mirror agent on the host (periscope mirror, issue 9)";
 
 #define SAY(field, ...) snprintf(f->field, sizeof(f->field), __VA_ARGS__)
 
@@ -171,7 +170,8 @@ static void classify(struct ps_cost_iface *f)
              strcmp(t, "gateway_load_balancer") == 0 || starts(d, "ELB ") ||
              strcmp(f->requester, "amazon-elb") == 0)
         kind = "load-balancer";
-    else if (strcmp(t, "transit_gateway") == 0 || starts(d, "Network Interface for Transit Gateway"))
+    else if (strcmp(t, "transit_gateway") == 0 ||
+             starts(d, "Network Interface for Transit Gateway"))
         kind = "transit-gateway";
     else if (strcmp(t, "interface") != 0)
         kind = "other";
@@ -439,11 +439,11 @@ static struct ps_cost_gap *gap(struct ps_cost *c, const char *kind, const char *
     return g;
 }
 
-#define GAP(kind, subject, ...)                                                                  \
-    do {                                                                                         \
-        struct ps_cost_gap *g_ = gap(c, kind, subject);                                          \
-        if (g_)                                                                                  \
-            snprintf(g_->detail, sizeof(g_->detail), __VA_ARGS__);                               \
+#define GAP(kind, subject, ...)                                    \
+    do {                                                           \
+        struct ps_cost_gap *g_ = gap(c, kind, subject);            \
+        if (g_)                                                    \
+            snprintf(g_->detail, sizeof(g_->detail), __VA_ARGS__); \
     } while (0)
 
 static bool has_az(const struct ps_cost_target *t, const char *az)
@@ -481,7 +481,8 @@ static void recommend(struct ps_cost *c, const struct ps_cost_opts *o, double gb
 {
     for (int s = 0; s < c->nses; s++) {
         const struct ps_cost_session *x = &c->ses[s];
-        if (x->iface < 0 || (strcmp(x->path, "cross-az") != 0 && strcmp(x->path, "peering-cross-az") != 0))
+        if (x->iface < 0 ||
+            (strcmp(x->path, "cross-az") != 0 && strcmp(x->path, "peering-cross-az") != 0))
             continue;
         const char *az = c->ifs[x->iface].az;
         struct ps_cost_reco *r = NULL;
@@ -504,8 +505,9 @@ static void recommend(struct ps_cost *c, const struct ps_cost_opts *o, double gb
         }
         bool counted = false;
         for (int q = 0; q < s; q++) {
-            counted |= c->ses[q].iface == x->iface && (strcmp(c->ses[q].path, "cross-az") == 0 ||
-                                                       strcmp(c->ses[q].path, "peering-cross-az") == 0);
+            counted |=
+                c->ses[q].iface == x->iface && (strcmp(c->ses[q].path, "cross-az") == 0 ||
+                                                strcmp(c->ses[q].path, "peering-cross-az") == 0);
         }
         if (!counted)
             r->interfaces++;

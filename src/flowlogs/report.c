@@ -28,27 +28,22 @@
  * (s6.3), hence the slack. ICMP records carry no ports to compare. Only
  * times both were recording count: a sensor flow needs some flow-log
  * record of its time, a flow-log record some sensor flow of its time. */
-#define SLACK "60"
-#define PORTS_EQ(a, b) "coalesce(" a ", 0) = coalesce(" b ", 0)"
-#define SAME_TIME "f.start <= s.\"end\" + " SLACK " AND f.\"end\" >= s.start - " SLACK
-#define SAME_FLOW                                                                              \
-    "f.protocol = s.protocol"                                                                  \
+#define SAME_TIME "f.start <= s.\"end\" + 60 AND f.\"end\" >= s.start - 60"
+#define SAME_FLOW                                                                                \
+    "f.protocol = s.protocol"                                                                    \
     " AND (s.interface_id IS NULL OR f.interface_id IS NULL OR f.interface_id = s.interface_id)" \
-    " AND " SAME_TIME                                                                          \
-    " AND ((s.srcaddr = coalesce(f.pkt_srcaddr, f.srcaddr)"                                    \
-    " AND s.dstaddr = coalesce(f.pkt_dstaddr, f.dstaddr)"                                      \
-    " AND (f.protocol IN (1, 58) OR (" PORTS_EQ("f.srcport", "s.srcport") " AND " PORTS_EQ(    \
-        "f.dstport", "s.dstport") ")))"                                                        \
-    " OR (s.srcaddr = coalesce(f.pkt_dstaddr, f.dstaddr)"                                      \
-    " AND s.dstaddr = coalesce(f.pkt_srcaddr, f.srcaddr)"                                      \
-    " AND (f.protocol IN (1, 58) OR (" PORTS_EQ("f.srcport", "s.dstport") " AND " PORTS_EQ(    \
-        "f.dstport", "s.srcport") "))))"
+    " AND " SAME_TIME " AND ((s.srcaddr = coalesce(f.pkt_srcaddr, f.srcaddr)"                    \
+    " AND s.dstaddr = coalesce(f.pkt_dstaddr, f.dstaddr) AND (f.protocol IN (1, 58)"             \
+    " OR (coalesce(f.srcport, 0) = coalesce(s.srcport, 0)"                                       \
+    " AND coalesce(f.dstport, 0) = coalesce(s.dstport, 0))))"                                    \
+    " OR (s.srcaddr = coalesce(f.pkt_dstaddr, f.dstaddr)"                                        \
+    " AND s.dstaddr = coalesce(f.pkt_srcaddr, f.srcaddr) AND (f.protocol IN (1, 58)"             \
+    " OR (coalesce(f.srcport, 0) = coalesce(s.dstport, 0)"                                       \
+    " AND coalesce(f.dstport, 0) = coalesce(s.srcport, 0)))))"
 
 /* Traffic flow logs never record (s6.7): instance metadata and Amazon
  * Time Sync, over IPv4 and IPv6. */
-#define NOT_LOGGED(src, dst)                                                                   \
-    "(" src " IN ('169.254.169.254', '169.254.169.123', 'fd00:ec2::254', 'fd00:ec2::123') OR " dst \
-    " IN ('169.254.169.254', '169.254.169.123', 'fd00:ec2::254', 'fd00:ec2::123'))"
+#define NOT_LOGGED "('169.254.169.254', '169.254.169.123', 'fd00:ec2::254', 'fd00:ec2::123')"
 
 static const struct ps_fl_report reports[] = {
     {"top-talkers", "address pairs by bytes: bytes, packets, records, destination ports",
@@ -118,8 +113,8 @@ static const struct ps_fl_report reports[] = {
      " s.dstport, s.protocol, coalesce(s.packets, 0) + coalesce(s.packets_rev, 0) AS packets,"
      " coalesce(s.bytes, 0) + coalesce(s.bytes_rev, 0) AS bytes,"
      " datetime(s.start, 'unixepoch') AS first, datetime(s.\"end\", 'unixepoch') AS last,"
-     " CASE WHEN " NOT_LOGGED("s.srcaddr", "s.dstaddr") " THEN 'flow logs never log metadata"
-     " and time sync traffic'"
+     " CASE WHEN s.srcaddr IN " NOT_LOGGED " OR s.dstaddr IN " NOT_LOGGED
+     " THEN 'flow logs never log metadata and time sync traffic'"
      " WHEN s.protocol = 17 AND (s.srcport IN (67, 68) OR s.dstport IN (67, 68)) THEN 'DHCP:"
      " flow logs never log it'"
      " WHEN s.srcport = 53 OR s.dstport = 53 THEN 'DNS: not logged when sent to the Amazon DNS"

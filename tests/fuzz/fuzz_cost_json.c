@@ -24,16 +24,20 @@ static const char ses[] =
     "{\"TrafficMirrorSessions\":[{\"TrafficMirrorSessionId\":\"tms-1\",\"NetworkInterfaceId\":"
     "\"eni-1\",\"TrafficMirrorTargetId\":\"tmt-1\",\"TrafficMirrorFilterId\":\"tmf-1\","
     "\"SessionNumber\":1,\"PacketLength\":64}]}";
-static const char tgt[] = "{\"TrafficMirrorTargets\":[{\"TrafficMirrorTargetId\":\"tmt-1\",\"Type\":"
-                          "\"network-load-balancer\",\"NetworkLoadBalancerArn\":\"a:loadbalancer/net/n/1\"}]}";
+static const char tgt[] =
+    "{\"TrafficMirrorTargets\":[{\"TrafficMirrorTargetId\":\"tmt-1\",\"Type\":"
+    "\"network-load-balancer\",\"NetworkLoadBalancerArn\":\"a:loadbalancer/net/n/1\"}]}";
 static const char prices[] =
-    "{\"version\":\"f\",\"source\":\"f\",\"date\":\"f\",\"hours_per_month\":730,\"bytes_per_gb\":1e9,"
+    "{\"version\":\"f\",\"source\":\"f\",\"date\":\"f\",\"hours_per_month\":730,\"bytes_per_gb\":"
+    "1e9,"
     "\"prices\":{\"mirror_eni_hour\":{\"usd\":0.015},\"cross_az_out_gb\":{\"usd\":0.01},"
-    "\"cross_az_in_gb\":{\"usd\":0.01},\"peering_same_az_gb\":{\"usd\":0},\"nlb_hour\":{\"usd\":0.02,"
+    "\"cross_az_in_gb\":{\"usd\":0.01},\"peering_same_az_gb\":{\"usd\":0},\"nlb_hour\":{\"usd\":0."
+    "02,"
     "\"confirmed\":false},\"nlcu_hour\":{\"usd\":0.006},\"gwlb_hour\":{\"usd\":0.0125},"
     "\"glcu_hour\":{\"usd\":0.004},\"gwlbe_hour\":{\"usd\":0.01},\"gwlbe_gb\":{\"usd\":0.0035}}}";
 static const char types[] =
-    "{\"version\":\"f\",\"source\":\"f\",\"date\":\"f\",\"xen_supported\":[\"m4\"],\"not_supported\":"
+    "{\"version\":\"f\",\"source\":\"f\",\"date\":\"f\",\"xen_supported\":[\"m4\"],\"not_"
+    "supported\":"
     "[\"t2\"],\"nitro_excluded\":[\"m6i\"],\"nitro\":[\"c5\"],\"largest_sizes\":[\"c5.18xlarge\"],"
     "\"eni_target_sources\":10,\"eni_target_sources_largest\":100}";
 
