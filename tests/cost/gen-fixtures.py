@@ -67,6 +67,12 @@ ifs = [
         "network_load_balancer", "amazon-elb", True),
     eni(12, "eni-0c00000000000000c", "v6", None, "IPv6-only service", "i-0c00000000000000c",
         v6="2600:1f18:1234:5600::10"),
+    # Service interfaces AWS prints with InterfaceType "interface": told
+    # apart by their description and requester.
+    eni(13, "eni-0a00000000000000d", "a", "10.0.1.130", "ELB app/shop-alb/50dc6c495c0c9188", None,
+        "interface", "amazon-elb", True),
+    eni(14, "eni-0b00000000000000e", "b", "10.0.2.140", "VPC Endpoint Interface vpce-0f00567fa8477a1e6",
+        None, "interface", "AROAEXAMPLEVPCE00001", True),
 ]
 dump("network-interfaces.json", {"NetworkInterfaces": ifs})
 

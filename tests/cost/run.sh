@@ -1,6 +1,6 @@
 #!/bin/bash
 # periscope cost on a small estate (tests/cost/fixtures, written by
-# gen-fixtures.py from the AWS CLI's documented shapes): 12 interfaces in
+# gen-fixtures.py from the AWS CLI's documented shapes): 14 interfaces in
 # us-east-1a and us-east-1b -
 #   eni-...01 web m5.large (1a): one session, PacketLength 100, filter
 #             HTTPS in + all out, to the sensor ENI in 1a (same zone)
@@ -11,6 +11,8 @@
 #   eni-...06 c5.large (1b): four sessions to an NLB with nodes in both zones
 #   eni-...07 Lambda, eni-...08 NAT gateway, eni-...0a/0b the NLB's own
 #   eni-...09 the sensor (the ENI target), eni-...0c in an IPv6-only subnet
+#   eni-...0d an ALB and eni-...0e a VPC endpoint, both of InterfaceType
+#             "interface": known by their description and requester
 # and one hour of flow logs (fixtures/flowlogs.log). The expected costs are
 # worked out below by hand from the prices in data/aws/prices-us-east-1.json.
 # $1 is the binary (default build-san/periscope). Ends with
@@ -123,7 +125,9 @@ eni-0b000000000000008 nat-gateway no
 eni-0a000000000000009 instance no
 eni-0a00000000000000a load-balancer no
 eni-0b00000000000000b load-balancer no
-eni-0c00000000000000c instance no' \
+eni-0c00000000000000c instance no
+eni-0a00000000000000d load-balancer no
+eni-0b00000000000000e vpc-endpoint no' \
         "$(jv "$tmp/estate.json" '"\n".join(" ".join((i["interface_id"], i["kind"], i["mirrorable"])) for i in j["interfaces"])')" || return 1
     grep -q 'eni-0a000000000000003  no: m6i.large: family m6i is on AWS' "$tmp/estate.txt" &&
         grep -q 'IPv6-only subnet subnet-0cccc3333dddd4444' "$tmp/estate.txt" &&
@@ -143,6 +147,8 @@ cannot-mirror eni-0b000000000000008
 cannot-mirror eni-0a00000000000000a
 cannot-mirror eni-0b00000000000000b
 cannot-mirror eni-0c00000000000000c
+cannot-mirror eni-0a00000000000000d
+cannot-mirror eni-0b00000000000000e
 amazon-dns tmf-0a0000000000000a1
 rules-per-filter tmf-0a0000000000000a3
 never-mirrored all' "$(jv "$tmp/estate.json" '"\n".join(g["kind"] + " " + g["subject"] for g in j["gaps"])')"
@@ -226,6 +232,69 @@ install_rule() {
         [ -f "$tmp/root/opt/ps/share/periscope/aws/mirror-instance-types.json" ]
 }
 
+# A second estate, written here: a GWLB endpoint target (us-east-1b, VPC
+# vpc-app) and an interface target in another VPC (vpc-sec, us-east-1a,
+# reached over peering in the same zone). No --filters: sessions mirror
+# everything.
+#   g1 (1a) -> endpoint: across zones   1000 pkts x 1000 B
+#   g2 (1b) -> endpoint: same zone      2000 pkts x 500 B
+#   g3 (1a) -> sensor in vpc-sec        100 pkts x 1000 B
+gwlb_endpoint() {
+    local d=$tmp/gw
+    mkdir -p "$d" || return 1
+    cat >"$d/enis.json" <<'JSON'
+{"NetworkInterfaces": [
+ {"NetworkInterfaceId": "eni-g1", "AvailabilityZone": "us-east-1a", "VpcId": "vpc-app", "PrivateIpAddress": "10.1.1.10", "InterfaceType": "interface", "Attachment": {"InstanceId": "i-g1"}},
+ {"NetworkInterfaceId": "eni-g2", "AvailabilityZone": "us-east-1b", "VpcId": "vpc-app", "PrivateIpAddress": "10.1.2.10", "InterfaceType": "interface", "Attachment": {"InstanceId": "i-g2"}},
+ {"NetworkInterfaceId": "eni-g3", "AvailabilityZone": "us-east-1a", "VpcId": "vpc-app", "PrivateIpAddress": "10.1.1.30", "InterfaceType": "interface", "Attachment": {"InstanceId": "i-g3"}},
+ {"NetworkInterfaceId": "eni-ge", "AvailabilityZone": "us-east-1b", "VpcId": "vpc-app", "PrivateIpAddress": "10.1.2.99", "InterfaceType": "gateway_load_balancer_endpoint", "Description": "VPC Endpoint Interface vpce-0123456789abcdef0", "RequesterManaged": true},
+ {"NetworkInterfaceId": "eni-gs", "AvailabilityZone": "us-east-1a", "VpcId": "vpc-sec", "PrivateIpAddress": "10.2.1.10", "InterfaceType": "interface", "Attachment": {"InstanceId": "i-gs"}}]}
+JSON
+    cat >"$d/inst.json" <<'JSON'
+{"Reservations": [{"Instances": [{"InstanceId": "i-g1", "InstanceType": "c5.large"}, {"InstanceId": "i-g2", "InstanceType": "c5.large"},
+  {"InstanceId": "i-g3", "InstanceType": "m5.large"}, {"InstanceId": "i-gs", "InstanceType": "c5.18xlarge"}]}]}
+JSON
+    cat >"$d/ses.json" <<'JSON'
+{"TrafficMirrorSessions": [
+ {"TrafficMirrorSessionId": "tms-g1", "NetworkInterfaceId": "eni-g1", "TrafficMirrorTargetId": "tmt-ge", "TrafficMirrorFilterId": "tmf-x", "SessionNumber": 1},
+ {"TrafficMirrorSessionId": "tms-g2", "NetworkInterfaceId": "eni-g2", "TrafficMirrorTargetId": "tmt-ge", "TrafficMirrorFilterId": "tmf-x", "SessionNumber": 1},
+ {"TrafficMirrorSessionId": "tms-g3", "NetworkInterfaceId": "eni-g3", "TrafficMirrorTargetId": "tmt-gs", "TrafficMirrorFilterId": "tmf-x", "SessionNumber": 1}]}
+JSON
+    cat >"$d/tgt.json" <<'JSON'
+{"TrafficMirrorTargets": [
+ {"TrafficMirrorTargetId": "tmt-ge", "Type": "gateway-load-balancer-endpoint", "GatewayLoadBalancerEndpointId": "vpce-0123456789abcdef0"},
+ {"TrafficMirrorTargetId": "tmt-gs", "Type": "network-interface", "NetworkInterfaceId": "eni-gs"}]}
+JSON
+    cat >"$d/fl.log" <<'LOG'
+version interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status
+2 eni-g1 198.51.100.1 10.1.1.10 1000 80 6 1000 1000000 1700000000 1700000060 ACCEPT OK
+2 eni-g2 10.1.2.10 198.51.100.2 2000 443 6 2000 1000000 1700001000 1700001060 ACCEPT OK
+2 eni-g3 10.1.1.30 198.51.100.3 3000 443 6 100 100000 1700003540 1700003600 ACCEPT OK
+LOG
+    "$bin" flowlogs import -q --db "$d/fl.db" "$d/fl.log" &&
+        "$bin" cost --interfaces "$d/enis.json" --instances "$d/inst.json" --sessions "$d/ses.json" \
+            --targets "$d/tgt.json" --db "$d/fl.db" --json >"$d/out.json" || return 1
+    local expect
+    expect=$(/usr/bin/python3 -c "
+H, GB = $H, $GB
+g1, g2, g3 = 1000 * (50 + 1000) * H / GB, 2000 * (50 + 500) * H / GB, 100 * (50 + 1000) * H / GB
+eni_hours = 3 * H * $(price mirror_eni_hour)
+transfer = g1 * ($(price cross_az_out_gb) + $(price cross_az_in_gb)) + g3 * $(price peering_same_az_gb)
+per_gb = (g1 + g2) * ($(price gwlbe_gb) + $(price glcu_hour))  # endpoint GB + 1 GLCU-hour a GB
+hourly = H * ($(price gwlbe_hour) + $(price gwlb_hour))         # the endpoint, its GWLB in one zone
+print(eni_hours, transfer, per_gb, hourly, eni_hours + transfer + per_gb + hourly)")
+    read -r e_eni e_xfer e_gb e_h e_total <<<"$expect"
+    near "$e_eni" "$(jv "$d/out.json" 'j["totals"]["usd_session_eni_hours"]')" &&
+        near "$e_xfer" "$(jv "$d/out.json" 'j["totals"]["usd_data_transfer"]')" &&
+        near "$e_gb" "$(jv "$d/out.json" 'j["totals"]["usd_load_balancer_per_gb"]')" &&
+        near "$e_h" "$(jv "$d/out.json" 'j["totals"]["usd_target_hourly"]')" &&
+        near "$e_total" "$(jv "$d/out.json" 'j["totals"]["usd_total"]')" || return 1
+    # 32.85 + 0.01533 + 0.01177125 + 16.425, written out
+    near 49.30210125 "$(jv "$d/out.json" 'j["totals"]["usd_total"]')" &&
+        eq 'cross-az same-az peering-same-az' "$(jv "$d/out.json" '" ".join(s["path"] for s in j["sessions"])')" &&
+        eq 'vpc-endpoint no 1/100' "$(jv "$d/out.json" '[i["kind"] + " " + i["mirrorable"] for i in j["interfaces"] if i["interface_id"] == "eni-ge"][0] + " %d/%d" % (j["targets"][1]["sources"], j["targets"][1]["max_sources"])')"
+}
+
 bad_usage() {
     "$bin" cost 2>"$tmp/e"; [ $? -eq 1 ] && grep -q -- '--interfaces FILE is required' "$tmp/e" || return 1
     "$bin" cost --interfaces "$fx/mirror-sessions.json" 2>"$tmp/e"; [ $? -eq 1 ] &&
@@ -254,6 +323,7 @@ t prices-override prices_override
 t types-override types_override
 t data-lookup data_lookup
 t install-rule install_rule
+t gwlb-endpoint gwlb_endpoint
 t bad-usage bad_usage
 echo "cost: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
