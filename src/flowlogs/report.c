@@ -106,7 +106,7 @@ static const struct ps_fl_report reports[] = {
      "SELECT count(*) FROM flowlogs WHERE vpc_id IS NOT NULL AND flow_direction IS NOT NULL",
      "no records with both vpc-id and flow-direction: use a custom format with both (version 5)"},
     {"sensor-gap",
-     "sensor flows without a flow-log record in the same time, and flow-log records the sensor "
+     "sensor flows (table flows) no flow-log record shows, and flow-log records the sensor "
      "never saw",
      "WITH fl AS MATERIALIZED (SELECT interface_id, coalesce(pkt_srcaddr, srcaddr) AS srcaddr,"
      " srcport, coalesce(pkt_dstaddr, dstaddr) AS dstaddr, dstport, protocol, packets, bytes,"
