@@ -215,19 +215,12 @@ static void json_iface(struct ps_json *j, const struct ps_cost *c, const struct 
     ps_json_obj_end(j);
 }
 
-void ps_cost_print_json(const struct ps_cost *c, const struct ps_cost_prices *p,
-                        const struct ps_cost_types *t, FILE *out)
+/* The whole document into j (which overflows when it is too small). */
+static void json_doc(struct ps_json *jj, const struct ps_cost *c, const struct ps_cost_prices *p,
+                     const struct ps_cost_types *t)
 {
-    size_t cap = 65536 + (size_t)c->nifs * 4096 + (size_t)c->nses * 1024 + (size_t)c->ntgt * 2048 +
-                 (size_t)c->nflt * 512 + (size_t)c->ngaps * 1024 + (size_t)c->nreco * 512;
-    char *buf = malloc(cap);
-    if (!buf) {
-        fprintf(stderr, "periscope: out of memory\n");
-        return;
-    }
     const double gb = p->bytes_per_gb;
-    struct ps_json j;
-    ps_json_init(&j, buf, cap);
+    struct ps_json j = *jj;
     ps_json_obj_begin(&j, NULL);
     ps_json_double(&j, "hours", c->hours);
     ps_json_str(&j, "currency", p->currency);
@@ -339,11 +332,32 @@ void ps_cost_print_json(const struct ps_cost *c, const struct ps_cost_prices *p,
     }
     ps_json_arr_end(&j);
     ps_json_obj_end(&j);
-    if (j.overflow)
-        fprintf(stderr, "periscope: cost: JSON output larger than its buffer\n");
-    else {
-        fwrite(buf, 1, j.len, out);
-        fputc('\n', out);
+    *jj = j;
+}
+
+void ps_cost_print_json(const struct ps_cost *c, const struct ps_cost_prices *p,
+                        const struct ps_cost_types *t, FILE *out)
+{
+    /* Escaped strings can grow sixfold: start from an estimate and double
+     * the buffer until the document fits. */
+    size_t cap = 65536 + (size_t)c->nifs * 4096 + (size_t)c->nses * 1024 + (size_t)c->ntgt * 2048 +
+                 (size_t)c->nflt * 512 + (size_t)c->ngaps * 1024 + (size_t)c->nreco * 512;
+    for (;;) {
+        char *buf = malloc(cap);
+        if (!buf) {
+            fprintf(stderr, "periscope: cost: out of memory for the JSON output\n");
+            return;
+        }
+        struct ps_json j;
+        ps_json_init(&j, buf, cap);
+        json_doc(&j, c, p, t);
+        if (!j.overflow) {
+            fwrite(buf, 1, j.len, out);
+            fputc('\n', out);
+        }
+        free(buf);
+        if (!j.overflow || cap > ((size_t)1 << 34))
+            return;
+        cap *= 2;
     }
-    free(buf);
 }
