@@ -7,11 +7,13 @@ WERROR ?= $(if $(CI),-Werror,)
 WARN = -Wall -Wextra -Wshadow -Wformat=2 -Wvla -Wimplicit-fallthrough -Wstrict-prototypes \
        -Wmissing-prototypes -Wno-missing-field-initializers
 CFLAGS ?= -O2 -g
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(WERROR) -Isrc $(CFLAGS)
+PREFIX ?= /usr/local
+DATADIR ?= $(PREFIX)/share/periscope
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(WERROR) -Isrc -DPS_DATADIR='"$(DATADIR)"' $(CFLAGS)
 LDLIBS = -lpcap -lsqlite3 -lz -lcrypto
 
 SRC = $(wildcard src/core/*.c src/decode/*.c src/defrag/*.c src/detect/*.c src/flow/*.c src/output/*.c src/store/*.c src/flowlogs/*.c \
-       src/app/*.c src/stream/*.c)
+       src/app/*.c src/stream/*.c src/cost/*.c)
 MAIN = src/cli/main.c src/cli/pipeline.c src/cli/config.c src/source/pcap_file.c src/source/udp.c src/source/afpacket.c \
        $(wildcard src/cli/cmd_*.c)
 HDR = $(wildcard src/*/*.h)
@@ -22,7 +24,7 @@ SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover
 
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 
-.PHONY: all clean test test-quick unit golden corpus sanitize demo deps fuzz check-banned \
+.PHONY: all install clean test test-quick unit golden corpus sanitize demo deps fuzz check-banned \
         update-golden format
 
 all: $(B)/periscope
@@ -68,6 +70,13 @@ check-banned:
 
 update-golden: $(B)/periscope
 	@tools/update-golden $(NAME)
+
+# The binary, and the data files `periscope cost` reads (prices and
+# instance-type lists) where the binary looks for them: $(DATADIR).
+install: $(B)/periscope
+	install -D -m 0755 $(B)/periscope $(DESTDIR)$(PREFIX)/bin/periscope
+	install -d $(DESTDIR)$(DATADIR)/aws
+	install -m 0644 data/aws/*.json $(DESTDIR)$(DATADIR)/aws/
 
 clean:
 	rm -rf $(B) $(S) build-fuzz demo-out periscope-out

@@ -24,7 +24,7 @@ static const char usage_flowlogs[] =
     "                      (recursively) and CloudWatch Logs exports into the store\n"
     "  query SQL           run SQL on the store; print a table, CSV or JSON lines\n"
     "  report NAME         a ready report (top-talkers, rejected, unusual-ports, exfil,\n"
-    "                      cross-az, inter-vpc)\n"
+    "                      cross-az, inter-vpc, sensor-gap)\n"
     "\n"
     "Run 'periscope flowlogs COMMAND --help' for the options of each.\n";
 

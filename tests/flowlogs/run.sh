@@ -29,7 +29,7 @@ help_is_true() {
     "$bin" flowlogs import --help | grep -q -- '--format' || return 1
     "$bin" flowlogs query --help | grep -q -- '--csv' || return 1
     local r
-    for r in top-talkers rejected unusual-ports exfil cross-az inter-vpc; do
+    for r in top-talkers rejected unusual-ports exfil cross-az inter-vpc sensor-gap; do
         "$bin" flowlogs report --help | grep -q "^  $r " || { echo "no $r in help"; return 1; }
     done
 }
@@ -223,6 +223,34 @@ report_needs_fields() {
     "$bin" flowlogs report --db "$tmp/v2.db" cross-az 2>"$tmp/e" >"$tmp/o" || return 1
     grep -q 'az-id and flow-direction' "$tmp/e" && grep -q '(no rows)' "$tmp/o"
 }
+# sensor-gap: the sensor's flows of tests/pcaps/real-vxlan.pcap (VNI 4242,
+# eni-0a471a5cf3c0ffee1 by examples/sessions.json; 10 flows at 1796044612)
+# and of vxlan.pcap (no interface, at 1700000000: no flow logs then), with
+# flow logs (fixtures/sensor-gap.log) that saw part of it: 41001 both
+# ways, 41002 only server->client, UDP 42001, the ICMP flow (ports 0), and
+# that the sensor did not: port 8080, a REJECT, 41001 on another ENI, port
+# 443 an hour before the capture (no sensor flows then), a NODATA record.
+report_sensor_gap() {
+    db=$tmp/gap.db
+    "$bin" read -q --db "$db" --eve /dev/null --sessions examples/sessions.json tests/pcaps/real-vxlan.pcap &&
+        "$bin" read -q --db "$db" --eve /dev/null tests/pcaps/vxlan.pcap || return 1
+    "$bin" flowlogs report --db "$db" sensor-gap 2>"$tmp/e" >/dev/null &&
+        grep -q 'needs both sensor flows' "$tmp/e" || return 1
+    imp -q "$fx/sensor-gap.log" || return 1
+    eq 'sensor only,eni-0a471a5cf3c0ffee1,10.9.0.1,41003,10.9.0.2,80,6,12,2779,
+sensor only,eni-0a471a5cf3c0ffee1,10.9.0.1,41004,10.9.0.2,80,6,10,914,
+sensor only,eni-0a471a5cf3c0ffee1,10.9.0.1,42005,10.9.0.2,53,6,10,658,DNS: not logged when sent to the Amazon DNS server
+sensor only,eni-0a471a5cf3c0ffee1,10.9.0.1,42003,10.9.0.2,53,17,2,190,DNS: not logged when sent to the Amazon DNS server
+sensor only,eni-0a471a5cf3c0ffee1,10.9.0.1,42002,10.9.0.2,53,17,2,186,DNS: not logged when sent to the Amazon DNS server
+sensor only,eni-0a471a5cf3c0ffee1,10.9.0.1,42004,10.9.0.2,53,17,2,156,DNS: not logged when sent to the Amazon DNS server
+flow logs only,eni-0a471a5cf3c0ffee1,10.9.0.1,43000,10.9.0.2,8080,6,10,600,
+flow logs only,eni-0ffffffffffffffff,10.9.0.1,41001,10.9.0.2,80,6,6,398,the sensor has no flows of this interface
+flow logs only,eni-0a471a5cf3c0ffee1,203.0.113.9,40000,10.9.0.2,22,6,2,120,rejected at the source: never mirrored' \
+        "$("$bin" flowlogs report --db "$db" --csv sensor-gap | tail -n +2 | cut -d, -f1-9,12)" || return 1
+    # Every sensor flow matched or listed: 10 + 3 flows, 4 matched, 6 listed,
+    # the 3 of vxlan.pcap outside any flow-log time.
+    eq 13 "$(q 'SELECT count(*) FROM flows')"
+}
 report_sql() {
     "$bin" flowlogs report --sql exfil | grep -q 'in_vpc'
 }
@@ -292,6 +320,7 @@ t report-exfil report_exfil
 t report-cross-az report_cross_az
 t report-inter-vpc report_inter_vpc
 t report-needs-fields report_needs_fields
+t report-sensor-gap report_sensor_gap
 t report-sql report_sql
 t missing-file missing_file
 t truncated-gzip truncated_gzip
