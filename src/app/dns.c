@@ -145,6 +145,23 @@ static void tb_label_byte(struct tb *t, uint8_t c)
     tb_putn(t, e, 4);
 }
 
+/* A label: runs of bytes that need no escape are copied at once. */
+static void tb_label(struct tb *t, const uint8_t *lab, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t j = i;
+        while (j < n && ((lab[j] >= 'a' && lab[j] <= 'z') || (lab[j] >= '0' && lab[j] <= '9') ||
+                         lab[j] == '-' || (lab[j] >= 'A' && lab[j] <= 'Z') || lab[j] == '_'))
+            j++;
+        if (j > i)
+            tb_putn(t, (const char *)lab + i, j - i);
+        if (j < n)
+            tb_label_byte(t, lab[j++]);
+        i = j;
+    }
+}
+
 /* Whether n bytes are valid UTF-8 (shortest forms, no surrogates). */
 static bool utf8_ok(const uint8_t *p, size_t n)
 {
@@ -258,8 +275,7 @@ static int read_name(const uint8_t *msg, size_t len, struct ps_rd *r, struct tb 
         if (t) {
             if (ni->labels)
                 tb_putc(t, '.');
-            for (size_t i = 0; i < l; i++)
-                tb_label_byte(t, lab[i]);
+            tb_label(t, lab, l);
         }
         ni->labels++;
         if (l > ni->max_label)
