@@ -89,7 +89,8 @@ static size_t fmt_u32(char *out, uint32_t v)
 static void tb_u32(struct tb *t, uint32_t v)
 {
     char d[10];
-    tb_putn(t, d, fmt_u32(d, v));
+    size_t k = fmt_u32(d, v);
+    tb_putn(t, d, k);
 }
 
 static const char HEXU[] = "0123456789ABCDEF";
@@ -543,6 +544,7 @@ static int rdata_text(const uint8_t *msg, size_t len, struct ps_rd rd, struct tb
         return err;
     if (!ok) {
         m->anomalies |= PS_DNS_ANOM_RDATA;
+        rr->raw = true;
         memset(rr->num, 0, sizeof(rr->num));
         rr->sub = 0;
         t->len = 0;
@@ -588,7 +590,7 @@ static void parse_opt(struct ps_dns_msg *m, uint16_t rclass, uint32_t ttl, struc
 static int parse_rr(const uint8_t *msg, size_t len, struct ps_rd *r, struct ps_dns_msg *m,
                     struct ps_dns_rr *keep, bool is_q, bool is_ar)
 {
-    struct ps_dns_rr tmp;
+    struct ps_dns_rr tmp = {0};
     struct ps_dns_rr *rr = keep ? keep : &tmp;
     uint16_t arena_mark = m->arena_len;
     struct tb t;
@@ -810,6 +812,15 @@ bool ps_dns_probe(const uint8_t *d, size_t n)
     return qclass == 1 || qclass == 3 || qclass == 4 || qclass == 254 || qclass == 255;
 }
 
+bool ps_dns_probe_tcp(const uint8_t *d, size_t n)
+{
+    struct ps_rd r = ps_rd_init(d, n);
+    uint16_t mlen = ps_rd_be16(&r);
+    if (r.bad || mlen < 17)
+        return false;
+    return ps_dns_probe(r.p, r.left < mlen ? r.left : mlen);
+}
+
 /* ---- EVE ---------------------------------------------------------------- */
 
 /* The i-th space-separated field of s[0..n) (names hold no raw space). */
@@ -890,11 +901,12 @@ static void eve_rdata_obj(struct ps_json *j, const char *key, const struct ps_dn
     ps_json_obj_end(j);
 }
 
-/* Whether the rdata of this record is logged, as a string or an object. */
+/* Whether the rdata of this record is logged, as a string or an object
+ * (not when malformed: Suricata would not have parsed the message). */
 static bool rdata_logged(const struct ps_dns_rr *rr)
 {
-    return rdata_is_string(rr->type) || rr->type == T_SOA || rr->type == T_SRV ||
-           rr->type == T_SSHFP;
+    return !rr->raw && (rdata_is_string(rr->type) || rr->type == T_SOA || rr->type == T_SRV ||
+                        rr->type == T_SSHFP);
 }
 
 /* rdata value of a string type: MX is logged as its exchange name only. */
@@ -915,7 +927,8 @@ static void eve_rr(struct ps_json *j, const struct ps_dns_msg *m, const struct p
     eve_strn(j, "rrname", ps_dns_str(m, rr->name), rr->name_len);
     ps_json_ascii(j, "rrtype", eve_type_name(rr->type, tb));
     ps_json_u64(j, "ttl", rr->ttl);
-    if (rdata_is_string(rr->type))
+    /* Types Suricata 7 does not render get no rdata. */
+    if (rdata_logged(rr) && rdata_is_string(rr->type))
         eve_rdata_str(j, "rdata", m, rr);
     else if (rdata_logged(rr))
         eve_rdata_obj(j, rr->type == T_SOA ? "soa" : rr->type == T_SRV ? "srv" : "sshfp", m, rr);

@@ -78,6 +78,7 @@ struct ps_dns_rr {
     uint16_t rdata;     /* arena offset of the rdata text */
     uint16_t rdata_len; /* its text length */
     uint16_t sub;       /* MX/SRV: offset in the rdata text of the target name */
+    bool raw;           /* rdata malformed for its type: text is RFC 3597 */
     uint32_t num[5];    /* SOA serial..minimum; SRV prio, weight, port; MX
                            preference; SSHFP algo, type; CAA flags; SVCB prio */
 };
@@ -127,6 +128,10 @@ const char *ps_dns_err_name(int err);
 /* Plausibly a DNS message? Header sanity, counts consistent with the
  * length, and the first question parses. For recognising DNS by content. */
 bool ps_dns_probe(const uint8_t *d, size_t n);
+
+/* The same for the first message of a TCP stream (2-byte length first);
+ * only the bytes present are looked at. */
+bool ps_dns_probe_tcp(const uint8_t *d, size_t n);
 
 /* "A", "AAAA", ..., "TYPE65280" for types without a mnemonic. */
 const char *ps_dns_type_name(uint16_t t, char buf[16]);

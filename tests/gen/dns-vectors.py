@@ -5,9 +5,14 @@ dig against a small relay on another port, and record each query (as dig
 sent it) and each response (as dnsmasq sent it). Prints a C header of byte
 arrays on stdout:
 
-    /usr/bin/python3 tests/gen/dns-vectors.py > tests/unit/dns_vectors.h
+    /usr/bin/python3 tests/gen/dns-vectors.py | clang-format > tests/unit/dns_vectors.h
 
-Loopback only; dnsmasq and the relay stop when the script ends."""
+Loopback only; dnsmasq and the relay stop when the script ends.
+
+    /usr/bin/python3 tests/gen/dns-vectors.py --seeds tests/fuzz/seeds/fuzz_dns
+
+writes fuzz_dns seeds from the committed header instead: each message with
+a first byte (the harness's TCP split point), and three as TCP streams."""
 import os
 import socket
 import subprocess
@@ -128,5 +133,25 @@ def main():
         dm.wait()
 
 
+def seeds(out):
+    import re
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "unit", "dns_vectors.h")) as f:
+        text = f.read()
+    os.makedirs(out, exist_ok=True)
+    for m in re.finditer(r"static const uint8_t (dns[qr]_\w+)\[\d+\] = \{([^}]*)\}", text):
+        name = m.group(1)
+        b = bytes(int(x, 16) for x in re.findall(r"0x([0-9a-f]{2})", m.group(2)))
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(bytes([len(b) // 2 & 0xFF]) + b)
+        if name in ("dnsr_cname", "dnsq_a", "dnsr_soa"):
+            framed = len(b).to_bytes(2, "big") + b
+            with open(os.path.join(out, name + "_tcp"), "wb") as f:
+                f.write(bytes([7]) + framed + framed)
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 3 and sys.argv[1] == "--seeds":
+        seeds(sys.argv[2])
+    else:
+        main()

@@ -337,6 +337,15 @@ static void test_malformed(void)
     CHECK_EQ(ps_dns_parse(b, n, &M), 0);
     CHECK(M.anomalies & PS_DNS_ANOM_RDATA);
     CHECK_STR(an_rdata(0), "\\# 5 0102030405");
+    CHECK(M.an[0].raw);
+    CHECK(strstr(eve(), "\"rrtype\":\"A\",\"ttl\":60}]"));
+    CHECK(strstr(J, "\"grouped\":{}"));
+    /* A malformed SOA (cut after the names) is not logged as an object. */
+    n = hdr(b, 0x8180, 0, 1, 0, 0);
+    n = put(b, n, "\x00\x00\x06\x00\x01\x00\x00\x00\x3c\x00\x04\x00\x00\x00\x00", 15);
+    CHECK_EQ(ps_dns_parse(b, n, &M), 0);
+    CHECK(M.an[0].raw);
+    CHECK(!strstr(eve(), "soa"));
     CHECK_STR(ps_dns_str(&M, M.an[0].name), ""); /* root */
 
     /* Escaping: a dot, a space, a backslash, 0xff and a quote in labels. */
@@ -393,6 +402,7 @@ static void test_probe(void)
     static const char http_post[] = "POST /api HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n";
     static const char http_resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
     CHECK(!ps_dns_probe((const uint8_t *)http_get, sizeof(http_get) - 1));
+    CHECK(!ps_dns_probe_tcp((const uint8_t *)http_get, sizeof(http_get) - 1));
     CHECK(!ps_dns_probe((const uint8_t *)http_post, sizeof(http_post) - 1));
     CHECK(!ps_dns_probe((const uint8_t *)http_resp, sizeof(http_resp) - 1));
     /* TLS ClientHello and ServerHello record starts, then filler. */
@@ -497,6 +507,9 @@ static void test_tcp(void)
         CHECK_EQ(seen.ids[2], (dnsr_many[0] << 8) | dnsr_many[1]);
         CHECK_EQ(seen.dirs[1], 1);
     }
+    CHECK(ps_dns_probe_tcp(s, n));
+    CHECK(ps_dns_probe_tcp(s, 2 + 40)); /* only the first question present */
+    CHECK(!ps_dns_probe_tcp(s, 2 + 20));
     /* A zero-length frame and garbage count as bad; a 40000-byte message
      * is skipped without being buffered; the next message still parses. */
     n = 0;
