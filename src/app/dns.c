@@ -583,6 +583,51 @@ static void parse_opt(struct ps_dns_msg *m, uint16_t rclass, uint32_t ttl, struc
     }
 }
 
+/* The owner name of a kept record. A pointer to the start of a name
+ * rendered before (the usual answer pointing at the question) shares that
+ * text; otherwise the name is rendered and remembered by its offset. */
+static int owner_name(const uint8_t *msg, size_t len, struct ps_rd *r, struct ps_dns_msg *m,
+                      struct ps_dns_rr *rr)
+{
+    uint8_t b0 = ps_rd_peek(r, 0);
+    size_t key = (size_t)(r->p - msg);
+    if ((b0 & 0xc0) == 0xc0 && r->left >= 2) {
+        key = ((size_t)(b0 & 0x3f) << 8) | ps_rd_peek(r, 1);
+        for (unsigned i = 0; i < m->ncache; i++) {
+            if (m->cache[i].off != key)
+                continue;
+            ps_rd_skip(r, 2);
+            rr->name = m->cache[i].name;
+            rr->name_len = m->cache[i].name_len;
+            rr->name_wire = m->cache[i].name_wire;
+            rr->labels = m->cache[i].labels;
+            rr->max_label = m->cache[i].max_label;
+            return 0;
+        }
+    }
+    struct tb t;
+    struct name_info ni;
+    tb_begin(&t, m);
+    int err = read_name(msg, len, r, &t, &ni, m);
+    if (err)
+        return err;
+    bool cut = t.cut;
+    rr->name = tb_end(&t, &rr->name_len);
+    rr->name_wire = ni.wire;
+    rr->labels = ni.labels;
+    rr->max_label = ni.max_label;
+    if (!cut) {
+        unsigned i = m->ncache < 4 ? m->ncache++ : (unsigned)(key & 3);
+        m->cache[i].off = (uint16_t)key;
+        m->cache[i].name = rr->name;
+        m->cache[i].name_len = rr->name_len;
+        m->cache[i].name_wire = rr->name_wire;
+        m->cache[i].labels = rr->labels;
+        m->cache[i].max_label = rr->max_label;
+    }
+    return 0;
+}
+
 /* One question (is_q) or resource record. `keep` is where to store it, or
  * NULL when its section is full (still parsed, then counted as dropped).
  * Returns 0, a PS_DNS_ERR_* code, or -1 for an OPT record (consumed into
@@ -592,18 +637,14 @@ static int parse_rr(const uint8_t *msg, size_t len, struct ps_rd *r, struct ps_d
 {
     struct ps_dns_rr tmp = {0};
     struct ps_dns_rr *rr = keep ? keep : &tmp;
-    uint16_t arena_mark = m->arena_len;
     struct tb t;
     struct name_info ni;
     memset(rr, 0, sizeof(*rr));
-    tb_begin(&t, m);
-    int err = read_name(msg, len, r, keep ? &t : NULL, &ni, m);
+    int err = keep ? owner_name(msg, len, r, m, rr) : read_name(msg, len, r, NULL, &ni, m);
     if (err)
         return err;
-    rr->name = tb_end(&t, &rr->name_len);
-    rr->name_wire = ni.wire;
-    rr->labels = ni.labels;
-    rr->max_label = ni.max_label;
+    if (!keep)
+        rr->labels = ni.labels;
     rr->type = ps_rd_be16(r);
     rr->rclass = ps_rd_be16(r);
     if (is_q)
@@ -616,9 +657,9 @@ static int parse_rr(const uint8_t *msg, size_t len, struct ps_rd *r, struct ps_d
     if (r->bad)
         return PS_DNS_ERR_RDLEN;
     if (is_ar && rr->type == T_OPT) {
-        parse_opt(m, rr->rclass, rr->ttl, rd, ni.labels);
-        m->arena_len = arena_mark; /* OPT is not kept as a record */
-        return -1;                 /* consumed, not kept */
+        /* Not kept as a record; its (root) name used no arena. */
+        parse_opt(m, rr->rclass, rr->ttl, rd, rr->labels);
+        return -1;
     }
     if (!keep) {
         /* Dropped records still have their names checked. */
@@ -674,6 +715,7 @@ int ps_dns_parse(const uint8_t *msg, size_t len, struct ps_dns_msg *m)
     memset(&m->edns, 0, sizeof(m->edns));
     m->arena_len = 1;
     m->arena[0] = 0;
+    m->ncache = 0;
     uint16_t f = m->flags;
     m->qr = f & 0x8000;
     m->opcode = (f >> 11) & 15;

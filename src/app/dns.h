@@ -109,6 +109,13 @@ struct ps_dns_msg {
     struct ps_dns_rr an[PS_DNS_MAX_AN];
     struct ps_dns_rr ns[PS_DNS_MAX_NS];
     struct ps_dns_rr ar[PS_DNS_MAX_AR];
+    /* Owner names already rendered, by wire offset: an answer whose name
+     * is a pointer to one of them shares its text (internal). */
+    uint8_t ncache;
+    struct {
+        uint16_t off, name, name_len, name_wire;
+        uint8_t labels, max_label;
+    } cache[4];
     uint16_t arena_len;
     char arena[PS_DNS_ARENA];
 };

@@ -88,6 +88,9 @@ static void test_vectors(void)
     CHECK_EQ(M.an[0].rdlen, 4);
     CHECK_STR(an_rdata(0), "192.0.2.10");
     CHECK_STR(ps_dns_str(&M, M.an[0].name), "www.example.test"); /* compressed */
+    CHECK_EQ(M.an[0].name, M.qd[0].name); /* a pointer to the question shares its text */
+    CHECK_EQ(M.an[0].name_wire, 18);
+    CHECK_EQ(M.an[0].labels, 3);
     snprintf(exp, sizeof(exp),
              "{\"dns\":{\"version\":2,\"type\":\"answer\",\"id\":%u,\"flags\":\"%x\",\"qr\":true,"
              "%s\"rd\":true,\"ra\":true,\"opcode\":0,\"rrname\":\"www.example.test\","
