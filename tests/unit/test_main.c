@@ -20,6 +20,7 @@ int main(void)
         {"flowlogs", test_flowlogs},
         {"stream", test_stream},
         {"quic", test_quic},
+        {"dns", test_dns},
     };
     int passed = 0, failed = 0;
     for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {

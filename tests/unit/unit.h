@@ -52,5 +52,6 @@ void test_defrag(void);
 void test_flowlogs(void);
 void test_stream(void);
 void test_quic(void);
+void test_dns(void);
 
 #endif
