@@ -18,6 +18,8 @@ int main(void)
         {"jparse", test_jparse},
         {"defrag", test_defrag},
         {"flowlogs", test_flowlogs},
+        {"http", test_http},
+        {"ssh", test_ssh},
     };
     int passed = 0, failed = 0;
     for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
