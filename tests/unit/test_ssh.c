@@ -134,8 +134,8 @@ static void test_captures(void)
                       "\"dropbear_2022.83\",\"hassh\":{\"hash\":\"") != NULL);
 }
 
-/* suricata-verify ssh-hassh and ssh-hassh-reassembled (if the corpus is
- * here): the hashes their test.yaml expects. */
+/* suricata-verify ssh-hassh, ssh-hassh-reassembled and ssh-banner-only (if
+ * the corpus is here): what their test.yaml files expect. */
 static void test_corpus(void)
 {
     static const struct {
@@ -161,6 +161,20 @@ static void test_corpus(void)
         CHECK_STR(S.side[0].hassh_md5, v[i].c);
         CHECK_STR(S.side[1].hassh_md5, v[i].s);
     }
+    /* ssh-banner-only: the versions its test.yaml expects. */
+    size_t len[2];
+    const char *p = "/work/shared/corpus/suricata-verify/tests/ssh-banner-only/input.pcap";
+    FILE *f = fopen(p, "rb");
+    if (!f)
+        return;
+    fclose(f);
+    if (!load(p, 22, len))
+        return;
+    run(len, len[0], len[0]);
+    CHECK_STR(S.side[0].proto, "2.0");
+    CHECK_STR(S.side[0].software, "OpenSSH_for_Windows_7.7");
+    CHECK_STR(S.side[1].proto, "2.0");
+    CHECK_STR(S.side[1].software, "OpenSSH_7.4");
 }
 
 static size_t feeds(int dir, const char *s)
