@@ -402,7 +402,12 @@ static bool parse_request(struct ps_http *h, const uint8_t *d, size_t n)
 
     /* absolute-form (RFC 9112 s3.2.2): the authority in the URI wins. */
     bool abs_host = false;
-    if (uri.n > 7 && (ieq(uri.s, 7, "http://") || (uri.n > 8 && ieq(uri.s, 8, "https://")))) {
+    if (rq->is_connect) {
+        /* authority-form (s3.2.3): the target is host:port. */
+        set_host(h, rq, uri.s, uri.n);
+        abs_host = true;
+    } else if (uri.n > 7 &&
+               (ieq(uri.s, 7, "http://") || (uri.n > 8 && ieq(uri.s, 8, "https://")))) {
         size_t a = uri.s[4] == ':' ? 7 : 8, e = a;
         while (e < uri.n && uri.s[e] != '/' && uri.s[e] != '?' && uri.s[e] != '#')
             e++;
@@ -603,6 +608,7 @@ static size_t chunk_size(struct ps_http *h, struct ps_http_dir *dd, const uint8_
     }
     dd->remaining = v;
     dd->st = v ? ST_CHUNK_DATA : ST_TRAILERS;
+    dd->body_seen += len + 1;
     return len + 1;
 }
 
@@ -615,12 +621,26 @@ static size_t skip_body(struct ps_http_dir *dd, size_t n)
     return k;
 }
 
+/* After a valid request, a line that is not one (a POST body sent without
+ * Content-Length, as some clients do) is skipped, a few times: the server
+ * answers it with an error that is then emitted without a request. */
+static bool skip_junk(struct ps_http *h, int dir)
+{
+    if (dir != 0 || !h->seen_req || h->junk >= PS_HTTP_MAX_JUNK)
+        return false;
+    h->junk++;
+    h->stats.junk_lines++;
+    return true;
+}
+
 /* A whole head is in [d, d+n): parse it as a request or a response. */
 static void head(struct ps_http *h, int dir, const uint8_t *d, size_t n, ps_http_emit_fn emit,
                  void *ctx)
 {
     bool ok = dir == 0 ? parse_request(h, d, n) : parse_response(h, d, n, emit, ctx);
-    if (!ok)
+    if (ok && dir == 0)
+        h->seen_req = true;
+    else if (!ok && !skip_junk(h, dir))
         give_up(h);
 }
 
@@ -652,6 +672,11 @@ static size_t step(struct ps_http *h, int dir, const uint8_t *d, size_t n, ps_ht
         if (d[0] == '\r' || d[0] == '\n')
             return 1; /* empty lines between messages (RFC 9112 s2.2) */
         if (!start_plausible(dir, d, n)) {
+            const uint8_t *nl = memchr(d, '\n', n);
+            if (nl && skip_junk(h, dir))
+                return (size_t)(nl - d) + 1;
+            if (!nl && n < PS_APP_BUF && dir == 0 && h->seen_req && h->junk < PS_HTTP_MAX_JUNK)
+                return 0; /* maybe junk: wait for its end */
             h->stats.bad_start++;
             give_up(h);
             return 0;
@@ -692,6 +717,7 @@ static size_t step(struct ps_http *h, int dir, const uint8_t *d, size_t n, ps_ht
             return 0;
         }
         dd->st = ST_CHUNK_SIZE;
+        dd->body_seen += k;
         return k;
     case ST_TRAILERS:
         /* trailer-section CRLF: an empty line, or field lines then one. */
@@ -830,7 +856,6 @@ void ps_http_eve(struct ps_json *j, const struct ps_http_tx *tx)
     if (rs) {
         ps_json_u64(j, "status", rs->status);
         EVE_STR(j, "redirect", rs->location);
-        EVE_STR(j, "server", rs->server);
         ps_json_u64(j, "length", tx->body_len);
     }
     if (trunc)

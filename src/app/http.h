@@ -18,6 +18,9 @@ struct ps_json;
 #define PS_HTTP_PIPE 4
 /* Header lines looked at per message; more are counted and ignored. */
 #define PS_HTTP_MAX_HEADERS 128
+/* Non-HTTP lines skipped between requests (a body sent without a length)
+ * before the flow is given up. */
+#define PS_HTTP_MAX_JUNK 8
 
 /* A bounded copy of a field: `len` bytes of `s`, `trunc` when the value
  * was longer than the array (cut, not dropped). */
@@ -71,7 +74,9 @@ struct ps_http_resp {
 struct ps_http_tx {
     const struct ps_http_req *req;   /* NULL: a response whose request was not seen */
     const struct ps_http_resp *resp; /* NULL: a request that got no response */
-    uint64_t body_len;               /* response body bytes seen (gaps included) */
+    uint64_t body_len;               /* response body bytes seen, gaps included, as sent:
+                                      * chunk framing counted up to the last-chunk
+                                      * line, trailers not (Suricata's `length`) */
     bool body_complete;              /* the response body ended where its framing says */
 };
 
@@ -91,13 +96,14 @@ struct ps_http_stats {
     uint32_t gap_lost;       /* gap that could not be skipped: flow given up */
     uint32_t gap_skipped;    /* gap inside a body of known length, skipped */
     uint32_t truncated;      /* fields cut to their bound */
+    uint32_t junk_lines;     /* non-HTTP lines skipped between requests */
 };
 
 /* Per-direction framing state. */
 struct ps_http_dir {
     uint8_t st;         /* internal state */
     uint64_t remaining; /* bytes of body or chunk still to skip */
-    uint64_t body_seen; /* body bytes of the current message */
+    uint64_t body_seen; /* body bytes of the current message (see body_len) */
     uint32_t scan;      /* bytes already searched for the end of a head */
 };
 
@@ -113,6 +119,8 @@ struct ps_http {
     bool resp_paired;         /* its request is q[q_head] (popped at emit) */
     uint8_t status;           /* enum ps_app_status */
     uint8_t proto;            /* PS_APP_HTTP, or PS_APP_HTTP2 once recognised */
+    bool seen_req;            /* a valid request was seen: later junk is skipped */
+    uint8_t junk;             /* junk lines skipped (at most PS_HTTP_MAX_JUNK) */
     struct ps_http_stats stats;
 };
 

@@ -166,10 +166,9 @@ static void kexinit(struct ps_ssh *s, int dir, struct ps_rd *r)
             hassh_add(sd, ctx, (const uint8_t *)";", 1);
         hassh_add(sd, ctx, nl[pick[i]].p, nl[pick[i]].n);
     }
-    bool cut = false;
-    copy_cut(sd->hostkey_algs, sizeof(sd->hostkey_algs), nl[1].p, nl[1].n, &cut);
+    /* Kept for the stores, not in EVE: its cut does not mark the record. */
+    copy_cut(sd->hostkey_algs, sizeof(sd->hostkey_algs), nl[1].p, nl[1].n, &sd->hostkey_trunc);
     sd->hostkey_len = (uint16_t)strlen(sd->hostkey_algs);
-    sd->trunc |= cut;
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
     sd->hassh_md5[0] = '\0';

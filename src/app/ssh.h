@@ -39,6 +39,7 @@ struct ps_ssh_side {
     char hassh[PS_SSH_HASSH_MAX];
     uint16_t hostkey_len;
     char hostkey_algs[256]; /* server_host_key_algorithms, cut to the array */
+    bool hostkey_trunc;     /* hostkey_algs was cut */
 };
 
 struct ps_ssh_stats {

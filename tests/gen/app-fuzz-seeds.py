@@ -8,23 +8,29 @@ import os
 import struct
 import sys
 
-from scapy.all import IP, TCP, rdpcap
+from scapy.all import IP, TCP, IPv6, rdpcap
 
 
 def seeds(path):
     conns = {}
     for p in rdpcap(path):
-        if TCP not in p or IP not in p:
+        if TCP not in p or (IP not in p and IPv6 not in p):
             continue
         t = p[TCP]
-        key = tuple(sorted(((p[IP].src, t.sport), (p[IP].dst, t.dport))))
+        ip = p[IP] if IP in p else p[IPv6]
+        key = tuple(sorted(((ip.src, t.sport), (ip.dst, t.dport))))
         c = conns.setdefault(key, {"cli": None, "seen": set(), "out": b""})
         if t.flags & 0x12 == 0x02:
-            c["cli"] = (p[IP].src, t.sport)
-        n = p[IP].len - p[IP].ihl * 4 - t.dataofs * 4
+            c["cli"] = (ip.src, t.sport)
+        if IP in p:
+            n = ip.len - ip.ihl * 4 - t.dataofs * 4
+        else:
+            n = len(bytes(t)) - t.dataofs * 4  # IPv6: no padding on these captures
+        if c["cli"] is None and n > 0:
+            c["cli"] = (ip.dst, t.dport) if t.sport < t.dport else (ip.src, t.sport)
         if n <= 0 or c["cli"] is None:
             continue
-        d = 0 if (p[IP].src, t.sport) == c["cli"] else 1
+        d = 0 if (ip.src, t.sport) == c["cli"] else 1
         if (d, t.seq) in c["seen"]:
             continue  # retransmission
         c["seen"].add((d, t.seq))
