@@ -10,7 +10,7 @@ PACKAGES=(
     clang libclang-rt-14-dev valgrind python3 time cppcheck clang-format
     # tests: captures made with real tools in network namespaces
     python3-scapy iproute2 tcpdump nginx-light dnsmasq-base bind9-dnsutils curl
-    iputils-ping ethtool
+    iputils-ping ethtool openssh-client dropbear-bin
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

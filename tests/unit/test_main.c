@@ -21,6 +21,8 @@ int main(void)
         {"stream", test_stream},
         {"quic", test_quic},
         {"dns", test_dns},
+        {"http", test_http},
+        {"ssh", test_ssh},
     };
     int passed = 0, failed = 0;
     for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {

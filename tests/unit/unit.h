@@ -4,6 +4,8 @@
 #define PS_TESTS_UNIT_H
 
 #include <inttypes.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -53,5 +55,16 @@ void test_flowlogs(void);
 void test_stream(void);
 void test_quic(void);
 void test_dns(void);
+void test_http(void);
+void test_ssh(void);
+
+/* Stream-parser helpers (test_http.c): the in-order byte streams of the TCP
+ * connection on `port` in a pcap (0 client, 1 server), at most `cap` bytes
+ * each; -1 when the file cannot be opened. */
+int unit_tcp_stream(const char *path, uint16_t port, uint8_t *buf[2], size_t len[2], size_t cap);
+/* Offer d[0..n) to fn as the stream layer would (app.h): `first` bytes, then
+ * `step` more at each call, unconsumed bytes offered again; returns consumed. */
+size_t unit_feed(const uint8_t *d, size_t n, size_t step, size_t first,
+                 size_t (*fn)(void *st, const uint8_t *d, size_t n), void *st);
 
 #endif
