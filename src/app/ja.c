@@ -139,7 +139,7 @@ static void hash12(const char *s, size_t n, char out[13])
  * skip_ids); returns how many were written. */
 static size_t sorted_hex(struct sb *b, const uint16_t *a, size_t n, bool skip_ids)
 {
-    uint16_t v[PS_TLS_MAX_CIPHERS];
+    uint16_t v[PS_TLS_MAX_CIPHERS] = {0};
     size_t k = 0;
     for (size_t i = 0; i < n && k < PS_TLS_MAX_CIPHERS; i++) {
         if (ps_tls_grease(a[i]) || (skip_ids && (a[i] == 0x0000 || a[i] == 0x0010)))

@@ -28,3 +28,9 @@ for path in sorted(glob.glob("tests/pcaps/tls/*.pcap")):
     with open(name, "wb") as f:
         f.write(seed)
     print(name, len(seed))
+    if os.path.basename(path) == "tls13.pcap":
+        # the first client segment without its 5-byte record header: a bare
+        # ClientHello for the ps_tls_client_hello() path
+        n = (seed[1] << 8) | seed[2]
+        with open(os.path.join(out, "client-hello.bin"), "wb") as f:
+            f.write(bytes(seed[3 + 5:3 + n]))
