@@ -66,27 +66,6 @@ static struct ps_rd der_tlv(struct ps_rd *r, uint8_t *tag)
     return ps_rd_sub(r, len);
 }
 
-/* The serial's content octets as Suricata prints them (leading zero kept):
- * Certificate SEQUENCE { tbsCertificate SEQUENCE { [0] version OPTIONAL,
- * serialNumber INTEGER, ... } }. */
-static void serial(struct ps_tls_cert *c, const uint8_t *der, size_t len)
-{
-    struct ps_rd r = ps_rd_init(der, len);
-    uint8_t tag;
-    struct ps_rd cert = der_tlv(&r, &tag);
-    if (tag != 0x30)
-        return;
-    struct ps_rd tbs = der_tlv(&cert, &tag);
-    if (tag != 0x30)
-        return;
-    struct ps_rd v = der_tlv(&tbs, &tag);
-    if (tag == 0xa0)
-        v = der_tlv(&tbs, &tag);
-    if (tag != 0x02 || v.bad || tbs.bad)
-        return;
-    hex_colon(c->serial, sizeof(c->serial), v.p, v.left, hexu);
-}
-
 /* Abbreviations after x509-parser (Suricata's X.509 code): CN, C, L, ST,
  * O, OU, DC, Email; else OpenSSL's short name, else the dotted OID. */
 static const char *attr_name(const ASN1_OBJECT *o, char *buf, size_t cap)
@@ -201,6 +180,59 @@ static void when(const ASN1_TIME *t, char out[20])
     digits(out + 17, (unsigned)tm.tm_sec, 2);
 }
 
+/* The TBSCertificate fields Suricata logs, found by walking the DER
+ * (RFC 5280 s4.1): Certificate SEQUENCE { tbsCertificate SEQUENCE {
+ * [0] version OPTIONAL, serialNumber INTEGER, signature AlgorithmIdentifier,
+ * issuer Name, validity SEQUENCE { notBefore, notAfter }, subject Name,
+ * subjectPublicKeyInfo SEQUENCE, ... }, signatureAlgorithm SEQUENCE,
+ * signatureValue BIT STRING }. The names and times are then decoded by
+ * OpenSSL (d2i_X509_NAME, d2i_ASN1_TIME). A whole d2i_X509 also decodes the
+ * public key, which costs OpenSSL 3 a few hundred microseconds per
+ * certificate: too slow for a sensor, and nothing we log needs it. */
+struct tlv {
+    const uint8_t *start; /* the tag */
+    size_t len;           /* tag, length and contents */
+    struct ps_rd in;      /* the contents */
+    uint8_t tag;
+};
+
+static bool next(struct ps_rd *r, struct tlv *t)
+{
+    t->start = r->p;
+    size_t before = r->left;
+    t->in = der_tlv(r, &t->tag);
+    t->len = before - r->left;
+    return !r->bad && !t->in.bad;
+}
+
+static bool name(const struct tlv *t, char *out, size_t cap, uint16_t *len)
+{
+    const unsigned char *p = t->start;
+    X509_NAME *n = d2i_X509_NAME(NULL, &p, (long)t->len);
+    if (!n)
+        return false;
+    dn(n, out, cap, len);
+    X509_NAME_free(n);
+    return true;
+}
+
+static bool validity(struct ps_rd v, char nb[20], char na[20])
+{
+    char *out[2] = {nb, na};
+    for (int i = 0; i < 2; i++) {
+        struct tlv t;
+        if (!next(&v, &t))
+            return false;
+        const unsigned char *p = t.start;
+        ASN1_TIME *tm = d2i_ASN1_TIME(NULL, &p, (long)t.len);
+        if (!tm)
+            return false;
+        when(tm, out[i]);
+        ASN1_TIME_free(tm);
+    }
+    return true;
+}
+
 int ps_tls_cert_parse(struct ps_tls_cert *c, const uint8_t *der, size_t len)
 {
     uint8_t md[EVP_MAX_MD_SIZE];
@@ -209,15 +241,29 @@ int ps_tls_cert_parse(struct ps_tls_cert *c, const uint8_t *der, size_t len)
     hex_colon(c->fingerprint, sizeof(c->fingerprint), md, mdlen, hexl);
     if (len > 0x7fffffff)
         return -1;
-    const unsigned char *p = der;
-    X509 *x = d2i_X509(NULL, &p, (long)len);
-    if (!x)
+    struct ps_rd r = ps_rd_init(der, len);
+    struct tlv cert, tbs, f[6], alg, sig;
+    if (!next(&r, &cert) || cert.tag != 0x30 || !next(&cert.in, &tbs) || tbs.tag != 0x30 ||
+        !next(&cert.in, &alg) || alg.tag != 0x30 || !next(&cert.in, &sig) || sig.tag != 0x03)
         return -1;
-    serial(c, der, len);
-    dn(X509_get_subject_name(x), c->subject, sizeof(c->subject), &c->subject_len);
-    dn(X509_get_issuer_name(x), c->issuer, sizeof(c->issuer), &c->issuer_len);
-    when(X509_get0_notBefore(x), c->notbefore);
-    when(X509_get0_notAfter(x), c->notafter);
-    X509_free(x);
+    /* version (optional), serial, signature, issuer, validity, subject, key */
+    int k = 0;
+    if (!next(&tbs.in, &f[0]))
+        return -1;
+    if (f[0].tag == 0xa0 && !next(&tbs.in, &f[0]))
+        return -1;
+    for (k = 1; k < 6; k++)
+        if (!next(&tbs.in, &f[k]))
+            return -1;
+    static const uint8_t tags[6] = {0x02, 0x30, 0x30, 0x30, 0x30, 0x30};
+    for (k = 0; k < 6; k++)
+        if (f[k].tag != tags[k])
+            return -1;
+    if (!name(&f[2], c->issuer, sizeof(c->issuer), &c->issuer_len) ||
+        !name(&f[4], c->subject, sizeof(c->subject), &c->subject_len) ||
+        !validity(f[3].in, c->notbefore, c->notafter))
+        return -1;
+    /* the serial's content octets as Suricata prints them (leading 00 kept) */
+    hex_colon(c->serial, sizeof(c->serial), f[0].in.p, f[0].in.left, hexu);
     return 0;
 }
