@@ -294,11 +294,57 @@ static bool opaque(const struct ps_tls *t, const struct ps_tls_dir *s)
     return s->ccs && !(t->info.have_sh && ps_tls_is13(t->info.version));
 }
 
+/* An SSL 2.0-format ClientHello (RFC 5246 E.2), which old clients send to
+ * offer TLS: 2-byte header with the top bit set, msg_type 1, version,
+ * cipher_spec_length, session_id_length, challenge_length, then 3-byte
+ * cipher specs (a TLS suite is 0x00 and its 2 bytes). Returns the bytes it
+ * takes, 0 when more are needed or it is not one. */
+static size_t sslv2_hello(struct ps_tls_info *ti, const uint8_t *d, size_t n)
+{
+    struct ps_rd r = ps_rd_init(d, n);
+    uint16_t len = ps_rd_be16(&r) & 0x7fff;
+    struct ps_rd m = ps_rd_sub(&r, len);
+    uint8_t type = ps_rd_u8(&m);
+    uint16_t ver = ps_rd_be16(&m);
+    uint16_t cs = ps_rd_be16(&m);
+    (void)ps_rd_be16(&m); /* session id length */
+    (void)ps_rd_be16(&m); /* challenge length */
+    struct ps_rd c = ps_rd_sub(&m, cs);
+    if (r.bad || m.bad || type != 1 || (ver >> 8) != 3 || cs % 3 != 0)
+        return 0;
+    ti->have_ch = true;
+    ti->ch_version = ver;
+    while (c.left >= 3) {
+        uint8_t hi = ps_rd_u8(&c);
+        uint16_t v = ps_rd_be16(&c);
+        if (hi != 0)
+            continue;
+        if (ti->n_ciphers < PS_TLS_MAX_CIPHERS)
+            ti->ciphers[ti->n_ciphers++] = v;
+        else
+            ti->lists_cut = true;
+    }
+    return 2 + (size_t)len;
+}
+
 size_t ps_tls_feed(struct ps_tls *t, int dir, const uint8_t *d, size_t n)
 {
     dir = dir ? 1 : 0;
     struct ps_tls_dir *s = &t->d[dir];
     size_t pos = 0;
+    if (dir == 0 && !t->info.have_ch && t->d[0].rec_type == 0 && n >= 3 && (d[0] & 0x80) &&
+        d[2] == 1) {
+        size_t k = sslv2_hello(&t->info, d, n);
+        if (k == 0 && n < 2 + (size_t)(((d[0] & 0x7f) << 8) | d[1]))
+            return 0; /* wait for the whole hello */
+        if (k == 0) {
+            t->malformed++;
+            t->err = true;
+            return n;
+        }
+        t->hellos++;
+        pos = k;
+    }
     while (!t->err && !t->done && pos < n) {
         if (s->rec_left == 0) {
             uint8_t type;

@@ -470,6 +470,20 @@ static void test_corpus(void)
         CHECK_EQ(n, 4);
         CHECK_EQ(resumed, 1);
     }
+    if (corpus("sslv2-tls-upgrade-01/ssl-v2-s1.pcap") && (f = tls_flow(0, 0))) {
+        const struct ps_tls_cert *c = &f->t.info.server_cert;
+        CHECK_STR(str(c->subject, c->subject_len),
+                  "C=US, ST=California, L=Sunnyvale, O=NetScreen Technologies, Inc., OU=Security "
+                  "Team, CN=sigdb.secteam.netscreen.com, Email=aturner@netscreen.com");
+        CHECK_STR(str(c->issuer, c->issuer_len),
+                  "C=US, ST=California, L=Sunnyvale, O=OneSecure, Inc., OU=Fulfillment, "
+                  "CN=jumper.sv-staging.onesecure.com, Email=fulfillment@onesecure.com");
+        CHECK_STR(c->serial, "55");
+        CHECK_STR(c->fingerprint, "8c:90:bd:2a:b3:ae:e6:0b:d0:ea:b7:86:b0:1a:e4:b1:cc:57:ef:22");
+        CHECK_STR(c->notbefore, "2003-03-29T00:57:44");
+        CHECK_STR(c->notafter, "2008-03-27T00:57:44");
+        CHECK_STR(version(&f->t.info), "TLSv1");
+    }
     if (corpus("tls/tls-client-hello-frag-01/dump_mtu300.pcap") && (f = tls_flow(0, 0)))
         CHECK_STR(str(f->t.info.sni, f->t.info.sni_len), "www.google.com");
     if (corpus("tls-duplicate-hello/input.pcap") && (f = tls_flow(0, 0)))
