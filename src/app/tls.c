@@ -249,7 +249,8 @@ static void handshake(struct ps_tls *t, int dir, const uint8_t *m, size_t len)
             rc = ps_tls_client_hello(i, m, len);
     } else if (dir == 1 && type == HS_SERVER_HELLO) {
         rc = server_hello(i, body, blen);
-        t->hrr_pending = i->have_sh && memcmp(body + 2, hrr_random, 32) == 0;
+        /* server_hello() read the random only when it returns 0 */
+        t->hrr_pending = rc == 0 && memcmp(body + 2, hrr_random, 32) == 0;
         if (rc == 0 && ps_tls_is13(i->version))
             i->client_cert_hidden = true;
     } else if (type == HS_CERTIFICATE) {
