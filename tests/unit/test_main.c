@@ -23,6 +23,7 @@ int main(void)
         {"dns", test_dns},
         {"http", test_http},
         {"ssh", test_ssh},
+        {"tls", test_tls},
     };
     int passed = 0, failed = 0;
     for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {

@@ -66,5 +66,6 @@ int unit_tcp_stream(const char *path, uint16_t port, uint8_t *buf[2], size_t len
  * `step` more at each call, unconsumed bytes offered again; returns consumed. */
 size_t unit_feed(const uint8_t *d, size_t n, size_t step, size_t first,
                  size_t (*fn)(void *st, const uint8_t *d, size_t n), void *st);
+void test_tls(void);
 
 #endif
