@@ -109,7 +109,7 @@ struct ps_tls_dir {
     bool alert;        /* an alert record was seen */
 };
 
-/* Per-flow state: about 5 KiB. */
+/* Per-flow state: 2816 bytes on x86-64. */
 struct ps_tls {
     struct ps_tls_dir d[2];
     bool err;         /* not TLS, or a record layer beyond recovery */
