@@ -13,10 +13,19 @@
 #                  (default "periscope suricata ndpi")
 #   BENCH_CPU      the core to pin to with taskset (default 1)
 #   BENCH_KEEP_EVE=1  Suricata writes eve.json into its log dir instead of /dev/null
+#   BENCH_MODE     app (default: every parser on both sides, bench/suricata-app.yaml)
+#                  or flow (flow records only, bench/suricata-flow.yaml, periscope --no-app)
 set -euo pipefail
 
 # The one place that says how periscope is invoked (the flag set may evolve).
-PERISCOPE_CMD=${PERISCOPE_CMD:-'"$PERISCOPE" read --eve /dev/null "$PCAP"'}
+# BENCH_MODE=app (default): every parser on, Suricata logging the same event
+# types (flow, dns, tls, http, quic, ssh); BENCH_MODE=flow: flow records only.
+BENCH_MODE=${BENCH_MODE:-app}
+case $BENCH_MODE in
+app) PERISCOPE_CMD=${PERISCOPE_CMD:-'"$PERISCOPE" read --eve /dev/null "$PCAP"'} ;;
+flow) PERISCOPE_CMD=${PERISCOPE_CMD:-'"$PERISCOPE" read --no-app --eve /dev/null "$PCAP"'} ;;
+*) echo "run.sh: BENCH_MODE must be app or flow" >&2; exit 1 ;;
+esac
 
 die() { echo "run.sh: error: $*" >&2; exit 1; }
 log() { echo "run.sh: $*" >&2; }
@@ -29,7 +38,7 @@ case $PERISCOPE in /*) ;; *) PERISCOPE=$REPO/$PERISCOPE ;; esac
 BENCH_RUNS=${BENCH_RUNS:-3}
 BENCH_TOOLS=${BENCH_TOOLS:-periscope suricata ndpi}
 BENCH_CPU=${BENCH_CPU:-1}
-SURICATA_YAML=${SURICATA_YAML:-$HERE/suricata-flow.yaml}
+SURICATA_YAML=${SURICATA_YAML:-$HERE/suricata-$BENCH_MODE.yaml}
 
 [ -f "$PCAP" ] || die "capture '$PCAP' not found: make it with bash bench/make-capture.sh"
 PCAP=$(cd "$(dirname "$PCAP")" && pwd)/$(basename "$PCAP")

@@ -26,6 +26,7 @@
 #include "cli/cmd_flowlogs.h"
 #include "cli/config.h"
 #include "cli/pipeline.h"
+#include "cli/workers.h"
 #include "output/db.h"
 #include "source/pcap_file.h"
 #include "source/afpacket.h"
@@ -111,6 +112,13 @@ static const char usage_read[] =
     "      --no-anomaly-events   count decoder anomalies without writing anomaly events\n"
     "                            (default: at most 10 per name per second of capture)\n"
     "\n"
+    "Application layer (dns, tls, quic, http, ssh events; recognised by content):\n"
+    "      --no-app              flows and missing TCP bytes only: no reassembly, no parsers\n"
+    "      --app-slots N         flows parsed at once (default 16384); more are counted\n"
+    "                            (app.slots_full) and get flow records only\n"
+    "      --stream-buffers N    TCP reassembly buffers of 32 KiB (default 2048); when all\n"
+    "                            are in use a flow direction is given up (stream.no_buffer)\n"
+    "\n"
     "Other:\n"
     "      --config FILE         settings from FILE, one long option per line\n"
     "                            ('flow-capacity = 65536'); the command line overrides\n"
@@ -148,6 +156,10 @@ static const char usage_listen[] =
     "      --metrics [ADDR:]PORT Prometheus text metrics over HTTP (a bare port binds\n"
     "                            127.0.0.1): counters, flows, mirror sessions, store backlog\n"
     "      --user NAME           switch to this user after binding the sockets\n"
+    "      --workers N           worker threads, each with its own flow table (default: the\n"
+    "                            number of cores); packets go to the worker a symmetric\n"
+    "                            hash of their inner addresses and ports picks; 1 = one\n"
+    "                            thread does everything\n"
     "  -q, --quiet               no summary at exit\n"
     "  -h, --help                this help\n";
 
@@ -401,6 +413,7 @@ struct listen_opts {
     const char *user;
     const char *iface;  /* -i: frames from this interface (AF_PACKET) */
     const char *filter; /* -f with -i: BPF in the kernel */
+    int workers;        /* threads; 0 = the number of cores */
 };
 
 static int listen_allow_cidr(struct listen_opts *lo, const char *arg)
@@ -627,8 +640,48 @@ static uint64_t wall_us(void)
     return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-static int listen_loop(struct ps_pipeline *w, struct listen_opts *lo, const char *eve,
-                       const char *fl, bool quiet)
+/* Receiving thread: to the one pipeline, or to the workers. */
+static void rx_udp(struct ps_pipeline *w, struct ps_workers *ws, const struct listen_opts *lo,
+                   const struct ps_udp_dgram *d)
+{
+    if (!source_allowed(lo, d->ver, d->src)) {
+        if (ws)
+            ps_workers_drop(ws, d->len, d->ts_us, PS_C_DROP_SOURCE_DENIED);
+        else
+            ps_pipeline_drop(w, d->len, d->ts_us, PS_C_DROP_SOURCE_DENIED);
+    } else if (ws) {
+        ps_workers_udp(ws, d);
+    } else {
+        ps_pipeline_udp(w, d->kind, d->ver, d->src, d->dst, d->sport, d->dport, d->data, d->len,
+                        d->ts_us);
+    }
+}
+
+static void rx_frame(struct ps_pipeline *w, struct ps_workers *ws, const struct ps_afp_frame *f)
+{
+    if (ws)
+        ps_workers_frame(ws, f->data, f->caplen, f->len, f->ts_us);
+    else
+        ps_pipeline_packet(w, 1 /* Ethernet */, f->data, f->caplen, f->len, f->ts_us);
+}
+
+/* SIGHUP: the file is opened again under its name and put in place of the
+ * stream's descriptor (dup2 is atomic), so workers writing to the stream
+ * carry on into the new file. */
+static void reopen(FILE *f, const char *path)
+{
+    if (!f || !path || f == stdout)
+        return;
+    fflush(f);
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0 || dup2(fd, fileno(f)) < 0)
+        fprintf(stderr, "periscope: reopening %s: %s\n", path, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+}
+
+static int listen_loop(struct ps_pipeline *w, const struct ps_pipeline_config *cfg,
+                       struct listen_opts *lo, const char *eve, const char *fl, bool quiet)
 {
     struct ps_udp u;
     memset(&u, 0, sizeof(u));
@@ -683,6 +736,14 @@ static int listen_loop(struct ps_pipeline *w, struct listen_opts *lo, const char
     }
     if (!w->stats_interval_us)
         w->stats_interval_us = 60ULL * 1000000;
+    int nworkers = lo->workers ? lo->workers : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    struct ps_workers *ws = NULL;
+    if (nworkers > 1 && !(ws = ps_workers_start(nworkers, cfg, w, 8u << 20, err, sizeof(err)))) {
+        fprintf(stderr, "periscope: %s\n", err);
+        ps_afp_close(&afp);
+        ps_udp_close(&u);
+        return 1;
+    }
 
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
@@ -733,14 +794,8 @@ static int listen_loop(struct ps_pipeline *w, struct listen_opts *lo, const char
                 int n = ps_udp_recv(&u, i, dg);
                 if (n <= 0)
                     break;
-                for (int k = 0; k < n; k++) {
-                    if (!source_allowed(lo, dg[k].ver, dg[k].src)) {
-                        ps_pipeline_drop(w, dg[k].len, dg[k].ts_us, PS_C_DROP_SOURCE_DENIED);
-                        continue;
-                    }
-                    ps_pipeline_udp(w, dg[k].kind, dg[k].ver, dg[k].src, dg[k].dst, dg[k].sport,
-                                    dg[k].dport, dg[k].data, dg[k].len, dg[k].ts_us);
-                }
+                for (int k = 0; k < n; k++)
+                    rx_udp(w, ws, lo, &dg[k]);
             }
         }
         if (aidx >= 0 && (pfd[aidx].revents & POLLIN)) {
@@ -750,8 +805,7 @@ static int listen_loop(struct ps_pipeline *w, struct listen_opts *lo, const char
                 if (n <= 0)
                     break;
                 for (int k = 0; k < n; k++)
-                    ps_pipeline_packet(w, 1 /* Ethernet */, fr[k].data, fr[k].caplen, fr[k].len,
-                                       fr[k].ts_us);
+                    rx_frame(w, ws, &fr[k]);
             }
         }
         if (hidx >= 0 && (pfd[hidx].revents & POLLIN))
@@ -760,17 +814,13 @@ static int listen_loop(struct ps_pipeline *w, struct listen_opts *lo, const char
             metrics_answer(mfd, w, mbuf, mcap);
         if (afp.fd >= 0)
             ps_afp_stats(&afp);
+        if (ws)
+            ps_workers_collect(ws, w);
         w->c.v[PS_C_KERNEL_DROPS] = u.kernel_drops + afp.kernel_drops;
         if (reopen_flag) {
             reopen_flag = 0;
-            if (eve && w->out.eve && w->out.eve != stdout) {
-                fclose(w->out.eve);
-                w->out.eve = open_out(eve, true);
-            }
-            if (fl && w->out.flowlog && w->out.flowlog != stdout) {
-                fclose(w->out.flowlog);
-                w->out.flowlog = open_out(fl, true);
-            }
+            reopen(w->out.eve, eve);
+            reopen(w->out.flowlog, fl);
         }
         ps_pipeline_tick(w, wall_us());
         if (w->out.db)
@@ -785,22 +835,26 @@ static int listen_loop(struct ps_pipeline *w, struct listen_opts *lo, const char
         int n;
         while ((n = ps_udp_recv(&u, i, dg)) > 0)
             for (int k = 0; k < n; k++)
-                if (source_allowed(lo, dg[k].ver, dg[k].src))
-                    ps_pipeline_udp(w, dg[k].kind, dg[k].ver, dg[k].src, dg[k].dst, dg[k].sport,
-                                    dg[k].dport, dg[k].data, dg[k].len, dg[k].ts_us);
-                else
-                    ps_pipeline_drop(w, dg[k].len, dg[k].ts_us, PS_C_DROP_SOURCE_DENIED);
+                rx_udp(w, ws, lo, &dg[k]);
     }
     if (afp.fd >= 0) {
         static struct ps_afp_frame fr[PS_AFP_BATCH];
         int n;
         while ((n = ps_afp_recv(&afp, fr)) > 0)
             for (int k = 0; k < n; k++)
-                ps_pipeline_packet(w, 1, fr[k].data, fr[k].caplen, fr[k].len, fr[k].ts_us);
+                rx_frame(w, ws, &fr[k]);
         ps_afp_stats(&afp);
+    }
+    if (ws) {
+        /* The workers drain their queues and flush their flows; the
+         * aggregate then writes the final stats. */
+        ps_workers_stop(ws);
+        ps_workers_collect(ws, w);
+        w->last_ts_us = wall_us();
     }
     w->c.v[PS_C_KERNEL_DROPS] = u.kernel_drops + afp.kernel_drops;
     ps_pipeline_finish(w);
+    ps_workers_free(ws);
     if ((w->out.eve && fflush(w->out.eve) != 0) ||
         (w->out.flowlog && fflush(w->out.flowlog) != 0)) {
         fprintf(stderr, "periscope: writing output failed: %s\n", strerror(errno));
@@ -843,6 +897,9 @@ static int cmd_run(int argc, char **argv, bool live)
         O_STATS,
         O_DFPOL,
         O_DFTRACK,
+        O_NOAPP,
+        O_APPSLOTS,
+        O_STREAMBUF,
         O_DFMEM,
         O_DFTO,
         O_DFFLOOD,
@@ -853,6 +910,7 @@ static int cmd_run(int argc, char **argv, bool live)
         O_ALLOWSRC,
         O_ALLOWVNI,
         O_HEALTH,
+        O_WORKERS,
         O_USER,
         O_DEDUP,
         O_DB,
@@ -881,6 +939,9 @@ static int cmd_run(int argc, char **argv, bool live)
         {"stats-interval", required_argument, NULL, O_STATS},
         {"defrag-policy", required_argument, NULL, O_DFPOL},
         {"defrag-trackers", required_argument, NULL, O_DFTRACK},
+        {"no-app", no_argument, NULL, O_NOAPP},
+        {"app-slots", required_argument, NULL, O_APPSLOTS},
+        {"stream-buffers", required_argument, NULL, O_STREAMBUF},
         {"defrag-memcap", required_argument, NULL, O_DFMEM},
         {"defrag-timeout", required_argument, NULL, O_DFTO},
         {"frag-flood-threshold", required_argument, NULL, O_DFFLOOD},
@@ -890,6 +951,7 @@ static int cmd_run(int argc, char **argv, bool live)
         {"allow-source", required_argument, NULL, O_ALLOWSRC},
         {"allow-vni", required_argument, NULL, O_ALLOWVNI},
         {"health-port", required_argument, NULL, O_HEALTH},
+        {"workers", required_argument, NULL, O_WORKERS},
         {"user", required_argument, NULL, O_USER},
         {"dedup-window", required_argument, NULL, O_DEDUP},
         {"db", required_argument, NULL, O_DB},
@@ -999,6 +1061,15 @@ static int cmd_run(int argc, char **argv, bool live)
                           "first, last, bsd, linux, windows, solaris (at most 64 CIDRs)",
                           optarg);
             break;
+        case O_NOAPP:
+            cfg.app.enabled = false;
+            break;
+        case O_APPSLOTS:
+            cfg.app.slots = (uint32_t)parse_ulong(optarg, 1u << 22, "app slots");
+            break;
+        case O_STREAMBUF:
+            cfg.app.buffers = (uint32_t)parse_ulong(optarg, 1u << 20, "stream buffers");
+            break;
         case O_DFTRACK:
             cfg.defrag.max_trackers = (uint32_t)parse_ulong(optarg, 1u << 20, "defrag trackers");
             if (!cfg.defrag.max_trackers)
@@ -1044,6 +1115,11 @@ static int cmd_run(int argc, char **argv, bool live)
         case O_HEALTH:
             lo.health = optarg;
             break;
+        case O_WORKERS:
+            lo.workers = (int)parse_ulong(optarg, 64, "workers");
+            if (!lo.workers)
+                die_usage("--workers must be at least 1", optarg);
+            break;
         case O_DB:
             o.db = optarg;
             break;
@@ -1065,8 +1141,9 @@ static int cmd_run(int argc, char **argv, bool live)
             die_usage("bad option", NULL);
         }
     }
-    if (!live && (lo.ncidr || lo.nvni || lo.health || lo.user || lo.metrics))
-        die_usage("--allow-source, --allow-vni, --health-port, --metrics and --user are for "
+    if (!live && (lo.ncidr || lo.nvni || lo.health || lo.user || lo.metrics || lo.workers))
+        die_usage("--allow-source, --allow-vni, --health-port, --metrics, --user and --workers "
+                  "are for "
                   "'periscope listen'",
                   NULL);
     if (live && optind < argc)
@@ -1182,7 +1259,7 @@ static int cmd_run(int argc, char **argv, bool live)
         ps_out_flowlog_header(&w->out);
     }
     if (live) {
-        int rc = listen_loop(w, &lo, eve, fl, o.quiet);
+        int rc = listen_loop(w, &cfg, &lo, eve, fl, o.quiet);
         if (w->out.db)
             ps_dbsink_close(w->out.db);
         ps_eni_map_free(&eni);

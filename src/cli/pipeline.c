@@ -9,7 +9,23 @@ void ps_pipeline_config_default(struct ps_pipeline_config *cfg)
     ps_flow_config_default(&cfg->flow);
     ps_defrag_config_default(&cfg->defrag);
     ps_detect_config_default(&cfg->detect);
+    ps_app_config_default(&cfg->app);
     cfg->session_capacity = 4096;
+}
+
+/* A flow ends: the application layer finishes its counts and records
+ * first, then the flow record is written. */
+static void flow_end(void *ctx, struct ps_flow *f, enum ps_flow_end why)
+{
+    struct ps_pipeline *w = ctx;
+    ps_app_flow_end(w->app, f);
+    ps_out_flow_end(&w->out, f, why);
+}
+
+static void flow_interval(void *ctx, const struct ps_flow *f, int dir, const struct ps_flow_iv *iv)
+{
+    struct ps_pipeline *w = ctx;
+    ps_out_flow_interval(&w->out, f, dir, iv);
 }
 
 int ps_pipeline_init(struct ps_pipeline *w, const struct ps_pipeline_config *cfg)
@@ -21,11 +37,21 @@ int ps_pipeline_init(struct ps_pipeline *w, const struct ps_pipeline_config *cfg
     memset(w->proto_pkts, 0, sizeof(w->proto_pkts));
     memset(w->proto_bytes, 0, sizeof(w->proto_bytes));
     w->stats_interval_us = (uint64_t)cfg->stats_interval_s * 1000000;
+    w->no_stats = false;
     w->next_stats_us = 0;
     if (ps_session_table_init(&w->sessions, cfg->session_capacity, cfg->seed ^ 0x5e55))
         return -1;
-    struct ps_flow_sink sink = {ps_out_flow_end, ps_out_flow_interval, &w->out};
+    struct ps_app_out aout = {ps_out_dns, ps_out_tls,  ps_out_http,
+                              ps_out_ssh, ps_out_quic, &w->out};
+    w->app = ps_app_new(&cfg->app, &w->c, aout);
+    if (!w->app) {
+        ps_session_table_free(&w->sessions);
+        return -1;
+    }
+    struct ps_flow_sink sink = {flow_end, flow_interval, w};
     if (ps_flow_table_init(&w->flows, &cfg->flow, cfg->seed, &w->c, sink)) {
+        ps_app_free(w->app);
+        w->app = NULL;
         ps_session_table_free(&w->sessions);
         return -1;
     }
@@ -50,6 +76,8 @@ void ps_pipeline_free(struct ps_pipeline *w)
     w->defrag = NULL;
     w->detect = NULL;
     ps_flow_table_free(&w->flows);
+    ps_app_free(w->app);
+    w->app = NULL;
     ps_session_table_free(&w->sessions);
 }
 
@@ -79,9 +107,9 @@ static void after_decode(struct ps_pipeline *w, int rc, uint64_t ts_us)
     uint32_t sess = 0;
     if (p->m.encap != PS_ENCAP_NONE)
         sess = ps_session_account(&w->sessions, &w->c, p);
-    if (p->anom || p->ext_n || p->ip4_opts || p->v6_ext_overflow ||
-        (p->ipver == 6 && p->proto == 58))
-        ps_detect_packet(w->detect, p);
+    bool dropped = false;
+    bool detect = p->anom || p->ext_n || p->ip4_opts || p->v6_ext_overflow ||
+                  (p->ipver == 6 && p->proto == 58);
     if (ts_us >= w->next_defrag_sweep_us) {
         w->next_defrag_sweep_us = ts_us + 100000;
         ps_defrag_expire(w->defrag, ts_us, 64);
@@ -89,6 +117,8 @@ static void after_decode(struct ps_pipeline *w, int rc, uint64_t ts_us)
     if (p->is_fragment) {
         /* Fragments are decoded packets; the datagram they make, once
          * complete, goes through decoding again and into its flow. */
+        if (detect)
+            ps_detect_packet(w->detect, p);
         const uint8_t *dg;
         size_t n = ps_defrag_add(w->defrag, p, &dg);
         if (n && ps_decode_reassembled(&w->dec, p, dg, n) != 0) {
@@ -99,22 +129,29 @@ static void after_decode(struct ps_pipeline *w, int rc, uint64_t ts_us)
             w->c.v[PS_C_PKTS_DECODED]++;
             return;
         }
-        if (p->anom)
-            ps_detect_packet(w->detect, p);
+        detect = p->anom != 0;
     }
     if (p->ipver && !p->is_fragment) {
         uint64_t dups = w->c.v[PS_C_FLOW_DUPLICATES]; /* to tell a second copy */
         struct ps_flow *f = ps_flow_update(&w->flows, p, sess);
-        if (!f)
-            return; /* counted as drop.flow.full */
-        if (sess && f->pkts[0] + f->pkts[1] == 1)
-            w->sessions.s[sess - 1].flows++;
-        int b = proto_bucket(p->proto);
-        if (w->c.v[PS_C_FLOW_DUPLICATES] == dups) {
-            w->proto_pkts[b]++;
-            w->proto_bytes[b] += p->ip_len;
+        dropped = !f; /* counted as drop.flow.full */
+        if (f) {
+            if (sess && f->pkts[0] + f->pkts[1] == 1)
+                w->sessions.s[sess - 1].flows++;
+            int b = proto_bucket(p->proto);
+            if (w->c.v[PS_C_FLOW_DUPLICATES] == dups) {
+                w->proto_pkts[b]++;
+                w->proto_bytes[b] += p->ip_len;
+                uint64_t anom = p->anom;
+                ps_app_packet(w->app, f, f->last_dir, p);
+                detect |= p->anom != anom;
+            }
         }
     }
+    if (detect)
+        ps_detect_packet(w->detect, p);
+    if (dropped)
+        return;
     w->c.v[PS_C_PKTS_DECODED]++;
 
     if (w->stats_interval_us && ts_us >= w->next_stats_us) {
@@ -175,5 +212,6 @@ void ps_pipeline_finish(struct ps_pipeline *w)
 {
     ps_defrag_flush(w->defrag);
     ps_flow_flush(&w->flows);
-    ps_out_stats(&w->out, w->last_ts_us, &w->c, w->flows.used);
+    if (!w->no_stats)
+        ps_out_stats(&w->out, w->last_ts_us, &w->c, w->flows.used);
 }

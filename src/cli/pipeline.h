@@ -5,6 +5,7 @@
 #ifndef PS_CLI_PIPELINE_H
 #define PS_CLI_PIPELINE_H
 
+#include "app/applayer.h"
 #include "core/counters.h"
 #include "core/packet.h"
 #include "decode/decode.h"
@@ -27,9 +28,11 @@ struct ps_pipeline {
     uint64_t proto_pkts[PS_PB__COUNT];  /* decoded IP packets by transport */
     uint64_t proto_bytes[PS_PB__COUNT]; /* their IP bytes */
     uint64_t stats_interval_us;         /* 0 = stats only at the end */
+    bool no_stats;                      /* a worker: the aggregate writes stats events */
     uint64_t next_stats_us;
     struct ps_defrag *defrag;
     struct ps_detect *detect;
+    struct ps_app *app;
     uint64_t next_defrag_sweep_us;
     /* listen --allow-vni: NULL = every VNI allowed */
     bool (*allow_vni)(void *ctx, uint32_t vni);
@@ -40,6 +43,7 @@ struct ps_pipeline_config {
     struct ps_flow_config flow;
     struct ps_defrag_config defrag;
     struct ps_detect_config detect;
+    struct ps_app_config app;
     uint32_t session_capacity;
     uint64_t seed;
     uint32_t stats_interval_s;

@@ -68,6 +68,8 @@ enum ps_counter_kind {
       "datagrams from a source outside --allow-source")                                            \
     X(DROP_VNI_DENIED, "drop.listen.vni_denied", PS_CK_DROP,                                       \
       "datagrams of a VNI outside --allow-vni")                                                    \
+    X(DROP_WORKER_QUEUE_FULL, "drop.listen.worker_queue_full", PS_CK_DROP,                         \
+      "packets dropped because their worker's queue was full (the workers fall behind)")           \
     X(DROP_FLOW_FULL, "drop.flow.full", PS_CK_DROP,                                                \
       "flow table full and no flow could be evicted")                                              \
     X(ANOM_VXLAN_RESERVED, "anomaly.vxlan.reserved_bits", PS_CK_ANOMALY,                           \
@@ -112,8 +114,8 @@ enum ps_counter_kind {
     X(ANOM_ICMP_TRUNC, "anomaly.icmp.trunc", PS_CK_ANOMALY, "ICMP header cut by the capture")      \
     X(ANOM_ICMP_CSUM, "anomaly.icmp.bad_checksum", PS_CK_ANOMALY,                                  \
       "ICMP/ICMPv6 checksum wrong on a complete packet")                                           \
-    X(ANOM_STREAM_OVERLAP, "anomaly.stream.overlap_conflict", PS_CK_ANOMALY,                      \
-      "TCP segment overlapping bytes already received with different bytes")                      \
+    X(ANOM_STREAM_OVERLAP, "anomaly.stream.overlap_conflict", PS_CK_ANOMALY,                       \
+      "TCP segment overlapping bytes already received with different bytes")                       \
     X(FLOW_CREATED, "flow.created", PS_CK_COUNT, "flows created")                                  \
     X(FLOW_DUPLICATES, "flow.duplicates", PS_CK_COUNT,                                             \
       "second copies of a packet from another mirror source (both ends mirrored): not counted "    \
@@ -159,7 +161,7 @@ enum ps_counter_kind {
     X(ANOMALY_EVENTS_SUPPRESSED, "alert.anomaly_events_suppressed", PS_CK_COUNT,                   \
       "anomaly events not written: over the rate per name per second (the counters still count)")  \
     X(ALERTS_SUPPRESSED, "alert.suppressed", PS_CK_COUNT,                                          \
-      "alerts not written: the same signature, source and destination within 60 s")               \
+      "alerts not written: the same signature, source and destination within 60 s")                \
     X(STREAM_SEGMENTS, "stream.segments", PS_CK_COUNT,                                             \
       "TCP segments with payload given to reassembly")                                             \
     X(STREAM_RETRANSMITTED, "stream.retransmitted", PS_CK_COUNT,                                   \
@@ -175,7 +177,36 @@ enum ps_counter_kind {
     X(STREAM_STUCK, "stream.stuck", PS_CK_COUNT,                                                   \
       "flow directions given up: a message larger than the reassembly buffer")                     \
     X(STREAM_MISSING_BYTES, "stream.missing_bytes", PS_CK_COUNT,                                   \
-      "TCP sequence space never mirrored, summed over ended flows (flow field missing_bytes)")
+      "TCP sequence space never mirrored, summed over ended flows (flow field missing_bytes)")     \
+    X(APP_SLOTS_FULL, "app.slots_full", PS_CK_COUNT,                                               \
+      "flows with payload not parsed because every parser slot was in use")                        \
+    X(APP_BYPASSED, "app.bypassed", PS_CK_COUNT,                                                   \
+      "flows whose parser had what it wanted: the rest was only counted (bypass)")                 \
+    X(APP_UNKNOWN, "app.unknown", PS_CK_COUNT, "flows with payload that no parser recognised")     \
+    X(APP_DNS, "app.dns", PS_CK_COUNT, "flows recognised as DNS (UDP or TCP, any port)")           \
+    X(APP_TLS, "app.tls", PS_CK_COUNT, "flows recognised as TLS (any port)")                       \
+    X(APP_HTTP, "app.http", PS_CK_COUNT, "flows recognised as HTTP/1.x (any port)")                \
+    X(APP_HTTP2, "app.http2", PS_CK_COUNT,                                                         \
+      "HTTP flows that switched to HTTP/2 (prior knowledge or h2c upgrade)")                       \
+    X(APP_SSH, "app.ssh", PS_CK_COUNT, "flows recognised as SSH (any port)")                       \
+    X(APP_QUIC, "app.quic", PS_CK_COUNT, "flows recognised as QUIC (any UDP port)")                \
+    X(APP_DNS_MESSAGES, "app.dns.messages", PS_CK_COUNT, "DNS messages parsed")                    \
+    X(APP_DNS_ERRORS, "app.dns.errors", PS_CK_COUNT,                                               \
+      "DNS messages that did not parse (truncated, compression loop, lying counts...)")            \
+    X(APP_TLS_MALFORMED, "app.tls.malformed", PS_CK_COUNT,                                         \
+      "TLS records or handshake messages that did not parse")                                      \
+    X(APP_TLS_OVERSIZE, "app.tls.oversize", PS_CK_COUNT,                                           \
+      "TLS handshake messages larger than the reassembly buffer, skipped")                         \
+    X(APP_TLS_CERT_FAIL, "app.tls.cert_unparsed", PS_CK_COUNT,                                     \
+      "certificates that did not parse as X.509")                                                  \
+    X(APP_HTTP_ERRORS, "app.http.errors", PS_CK_COUNT,                                             \
+      "HTTP start lines, lengths or chunk sizes that did not parse, or headers too large")         \
+    X(APP_SSH_ERRORS, "app.ssh.errors", PS_CK_COUNT,                                               \
+      "SSH banners, packets or KEXINITs that did not parse")                                       \
+    X(APP_QUIC_UNDECRYPTED, "app.quic.undecrypted", PS_CK_COUNT,                                   \
+      "QUIC Initial packets that did not decrypt")                                                 \
+    X(APP_QUIC_UNKNOWN_VERSION, "app.quic.unknown_version", PS_CK_COUNT,                           \
+      "QUIC long-header packets of a version periscope cannot decrypt")
 
 enum ps_counter_id {
 #define PS_X(id, name, kind, desc) PS_C_##id,

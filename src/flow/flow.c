@@ -385,6 +385,13 @@ struct ps_flow *ps_flow_update(struct ps_flow_table *t, const struct ps_pkt *p, 
         flow_end(t, i, PS_END_TIMEOUT);
         i = 0;
     }
+    /* A SYN on a connection that closed opens a new one (port reuse): a new
+     * flow, as the endpoints see it. */
+    if (i && t->f[i].tclass == PS_TC_TCP_CLOSED &&
+        (p->tcp_flags & (PS_TH_SYN | PS_TH_ACK)) == PS_TH_SYN) {
+        flow_end(t, i, PS_END_CLOSED);
+        i = 0;
+    }
 
     struct ps_flow *f;
     if (!i) {
@@ -424,6 +431,7 @@ struct ps_flow *ps_flow_update(struct ps_flow_table *t, const struct ps_pkt *p, 
         f = &t->f[i];
     }
 
+    f->last_dir = src_lo == f->init_is_lo ? 0 : 1;
     if (sess && t->dedup_us && second_copy(t, f, p, sess)) {
         /* Mirrored twice: counted apart, the totals stay those of one copy. */
         f->dup_pkts++;

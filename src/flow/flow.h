@@ -10,6 +10,7 @@
 #include "core/counters.h"
 #include "core/packet.h"
 #include "flow/session.h"
+#include "stream/tcp.h"
 
 struct ps_flow_key {
     uint8_t lo[16]; /* lower (address, port) end */
@@ -81,13 +82,19 @@ struct ps_flow {
         uint32_t ts_us; /* its time, low 32 bits (differences wrap correctly) */
     } recent[2];        /* finds the second copy when both ends are mirrored */
     uint8_t recent_next;
+    uint8_t last_dir;  /* direction of the latest packet (0 from the initiator) */
+    uint8_t app_proto; /* enum ps_app_proto recognised (0 = none yet) */
+    uint8_t app_state; /* src/app/applayer.c */
+    uint32_t app;      /* application parser slot + 1 (0 = none) */
     struct ps_flow_iv iv[2];
+    struct ps_tcpseq tseq[2]; /* TCP sequence space seen, per direction */
+    uint64_t missing[2];      /* TCP bytes never mirrored, per direction (at the end) */
 };
 
 /* Called for every flow that ends, and for every direction with traffic in
  * a finished aggregation interval. Both may be NULL. */
 struct ps_flow_sink {
-    void (*end)(void *ctx, const struct ps_flow *f, enum ps_flow_end why);
+    void (*end)(void *ctx, struct ps_flow *f, enum ps_flow_end why); /* may finish f's counts */
     void (*interval)(void *ctx, const struct ps_flow *f, int dir, const struct ps_flow_iv *iv);
     void *ctx;
 };

@@ -35,18 +35,9 @@ static bool same_session(const struct ps_mirror *a, const struct ps_mirror *b)
            memcmp(a->src, b->src, 16) == 0;
 }
 
-uint32_t ps_session_account(struct ps_session_table *t, struct ps_counters *c,
-                            const struct ps_pkt *p)
+/* The session of m, added when new: index + 1, or 0 when the table is full. */
+static uint32_t lookup(struct ps_session_table *t, const struct ps_mirror *m)
 {
-    const struct ps_mirror *m = &p->m;
-    /* Consecutive packets mostly come from one session: try it first. */
-    if (t->last && same_session(&t->s[t->last - 1].m, m)) {
-        struct ps_session *s = &t->s[t->last - 1];
-        s->pkts++;
-        s->bytes += p->wirelen;
-        s->truncated += p->truncated;
-        return t->last;
-    }
     uint64_t w[4];
     memcpy(w, m->src, 16);
     w[2] = ((uint64_t)m->encap << 56) | ((uint64_t)m->erspan_id << 32) | m->vni;
@@ -66,12 +57,47 @@ uint32_t ps_session_account(struct ps_session_table *t, struct ps_counters *c,
         } else if (!same_session(&s->m, m)) {
             continue;
         }
-        s->pkts++;
-        s->bytes += p->wirelen;
-        s->truncated += p->truncated;
-        t->last = k + 1;
         return k + 1;
     }
-    c->v[PS_C_MIRROR_SESSIONS_FULL]++;
     return 0;
+}
+
+uint32_t ps_session_account(struct ps_session_table *t, struct ps_counters *c,
+                            const struct ps_pkt *p)
+{
+    /* Consecutive packets mostly come from one session: try it first. */
+    uint32_t ref = t->last;
+    if (!ref || !same_session(&t->s[ref - 1].m, &p->m)) {
+        ref = lookup(t, &p->m);
+        if (!ref) {
+            c->v[PS_C_MIRROR_SESSIONS_FULL]++;
+            return 0;
+        }
+        t->last = ref;
+    }
+    struct ps_session *s = &t->s[ref - 1];
+    s->pkts++;
+    s->bytes += p->wirelen;
+    s->truncated += p->truncated;
+    return ref;
+}
+
+void ps_session_merge(struct ps_session_table *dst, const struct ps_session_table *src,
+                      struct ps_counters *c)
+{
+    for (uint32_t i = 0; i < src->cap; i++) {
+        const struct ps_session *from = &src->s[i];
+        if (!from->used)
+            continue;
+        uint32_t ref = lookup(dst, &from->m);
+        if (!ref) {
+            c->v[PS_C_MIRROR_SESSIONS_FULL]++;
+            continue;
+        }
+        struct ps_session *to = &dst->s[ref - 1];
+        to->pkts += from->pkts;
+        to->bytes += from->bytes;
+        to->truncated += from->truncated;
+        to->flows += from->flows;
+    }
 }

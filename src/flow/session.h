@@ -36,6 +36,11 @@ void ps_session_table_free(struct ps_session_table *t);
 uint32_t ps_session_account(struct ps_session_table *t, struct ps_counters *c,
                             const struct ps_pkt *p);
 
+/* Add the counts of every session of src to the same session in dst
+ * (workers' tables into one). */
+void ps_session_merge(struct ps_session_table *dst, const struct ps_session_table *src,
+                      struct ps_counters *c);
+
 /* Session by index + 1 as returned above, or NULL for 0. */
 static inline const struct ps_session *ps_session_get(const struct ps_session_table *t,
                                                       uint32_t ref)

@@ -19,6 +19,7 @@ static const char alert_sql[] =
 int ps_dbsink_open(struct ps_dbsink *d, const char *path, char *err, size_t errlen)
 {
     memset(d, 0, sizeof(*d));
+    pthread_mutex_init(&d->mu, NULL);
     if (ps_store_open(&d->st, path, false, err, errlen) != 0)
         return -1;
     if (sqlite3_prepare_v2(d->st.db, flow_sql, -1, &d->flow, NULL) != SQLITE_OK ||
@@ -45,8 +46,8 @@ static void done(struct ps_dbsink *d, sqlite3_stmt *st)
     sqlite3_clear_bindings(st);
 }
 
-void ps_dbsink_flow(struct ps_dbsink *d, const struct ps_flow *f, enum ps_flow_end why,
-                    const struct ps_session *s, const char *eni, const char *json, size_t len)
+static void flow_row(struct ps_dbsink *d, const struct ps_flow *f, enum ps_flow_end why,
+                     const struct ps_session *s, const char *eni, const char *json, size_t len)
 {
     const struct ps_flow_key *k = &f->key;
     const uint8_t *src = f->init_is_lo ? k->lo : k->hi;
@@ -93,7 +94,7 @@ void ps_dbsink_flow(struct ps_dbsink *d, const struct ps_flow *f, enum ps_flow_e
     done(d, st);
 }
 
-void ps_dbsink_alert(struct ps_dbsink *d, const struct ps_alert *a, const char *json, size_t len)
+static void alert_row(struct ps_dbsink *d, const struct ps_alert *a, const char *json, size_t len)
 {
     const struct ps_sig_info *si = &ps_sig_table[a->sig];
     char sa[46], da[46];
@@ -121,7 +122,54 @@ void ps_dbsink_alert(struct ps_dbsink *d, const struct ps_alert *a, const char *
     done(d, st);
 }
 
-void ps_dbsink_commit(struct ps_dbsink *d)
+static const struct {
+    const char *table;
+    const char *cols; /* its own columns, in ps_db_row.col order */
+    int ncols;
+} app_tables[PS_DB__APP] = {
+    [PS_DB_DNS] = {"dns", "type, rrname, rrtype, rcode", 4},
+    [PS_DB_TLS] = {"tls", "sni, version, ja3, ja4", 4},
+    [PS_DB_HTTP] = {"http", "hostname, method, url, status, user_agent", 5},
+    [PS_DB_SSH] = {"ssh", "client_software, server_software, hassh, hassh_server", 4},
+    [PS_DB_QUIC] = {"quic", "version, sni, ja4", 3},
+};
+
+static void app_row(struct ps_dbsink *d, enum ps_db_app t, const struct ps_db_row *r,
+                    const char *json, size_t len)
+{
+    if (!d->app[t]) {
+        char sql[512];
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO %s(ts, flow_id, vni, srcaddr, dstaddr, srcport, dstport, protocol,"
+                 " %s, record) VALUES(?,?,?,?,?,?,?,?%.*s,?)",
+                 app_tables[t].table, app_tables[t].cols, app_tables[t].ncols * 2, ",?,?,?,?,?");
+        if (sqlite3_prepare_v2(d->st.db, sql, -1, &d->app[t], NULL) != SQLITE_OK) {
+            if (!d->errors++)
+                snprintf(d->err, sizeof(d->err), "%s", sqlite3_errmsg(d->st.db));
+            return;
+        }
+    }
+    sqlite3_stmt *st = d->app[t];
+    char sa[46], da[46];
+    int i = 1;
+    sqlite3_bind_int64(st, i++, (sqlite3_int64)(r->ts_us / 1000000));
+    sqlite3_bind_int64(st, i++, (sqlite3_int64)r->flow->id);
+    if (r->flow->key.vni)
+        sqlite3_bind_int64(st, i, r->flow->key.vni);
+    i++;
+    sqlite3_bind_text(st, i++, ps_addr_str(r->ipver, r->src, sa), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, i++, ps_addr_str(r->ipver, r->dst, da), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, i++, r->sport);
+    sqlite3_bind_int(st, i++, r->dport);
+    sqlite3_bind_int(st, i++, r->proto);
+    for (int k = 0; k < app_tables[t].ncols; k++, i++)
+        if (r->col[k])
+            sqlite3_bind_text(st, i, r->col[k], -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, i, json, (int)len, SQLITE_TRANSIENT);
+    done(d, st);
+}
+
+static void commit(struct ps_dbsink *d)
 {
     char e[256];
     if (!d->st.db || !d->st.pending)
@@ -132,10 +180,45 @@ void ps_dbsink_commit(struct ps_dbsink *d)
     }
 }
 
+/* The entry points: one row or commit at a time, whichever worker asks. */
+void ps_dbsink_flow(struct ps_dbsink *d, const struct ps_flow *f, enum ps_flow_end why,
+                    const struct ps_session *s, const char *eni, const char *json, size_t len)
+{
+    pthread_mutex_lock(&d->mu);
+    flow_row(d, f, why, s, eni, json, len);
+    pthread_mutex_unlock(&d->mu);
+}
+
+void ps_dbsink_alert(struct ps_dbsink *d, const struct ps_alert *a, const char *json, size_t len)
+{
+    pthread_mutex_lock(&d->mu);
+    alert_row(d, a, json, len);
+    pthread_mutex_unlock(&d->mu);
+}
+
+void ps_dbsink_app(struct ps_dbsink *d, enum ps_db_app t, const struct ps_db_row *r,
+                   const char *json, size_t len)
+{
+    pthread_mutex_lock(&d->mu);
+    app_row(d, t, r, json, len);
+    pthread_mutex_unlock(&d->mu);
+}
+
+void ps_dbsink_commit(struct ps_dbsink *d)
+{
+    pthread_mutex_lock(&d->mu);
+    commit(d);
+    pthread_mutex_unlock(&d->mu);
+}
+
 void ps_dbsink_close(struct ps_dbsink *d)
 {
     sqlite3_finalize(d->flow);
     sqlite3_finalize(d->alert);
     d->flow = d->alert = NULL;
+    for (int t = 0; t < PS_DB__APP; t++) {
+        sqlite3_finalize(d->app[t]);
+        d->app[t] = NULL;
+    }
     ps_store_close(&d->st);
 }

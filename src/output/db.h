@@ -5,6 +5,7 @@
 #ifndef PS_OUTPUT_DB_H
 #define PS_OUTPUT_DB_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,10 +16,29 @@
 
 struct sqlite3_stmt;
 
+/* Tables of application records. */
+enum ps_db_app { PS_DB_DNS, PS_DB_TLS, PS_DB_HTTP, PS_DB_SSH, PS_DB_QUIC, PS_DB__APP };
+
+/* One application record's columns: the common ones, then up to five of
+ * its own in the table's order (NULL = SQL NULL). */
+struct ps_db_row {
+    uint64_t ts_us;
+    const struct ps_flow *flow;
+    uint8_t ipver;
+    uint8_t proto;
+    const uint8_t *src;
+    const uint8_t *dst;
+    uint16_t sport;
+    uint16_t dport;
+    const char *col[5];
+};
+
 struct ps_dbsink {
     struct ps_store st;
     struct sqlite3_stmt *flow;
     struct sqlite3_stmt *alert;
+    struct sqlite3_stmt *app[PS_DB__APP]; /* prepared on first use */
+    pthread_mutex_t mu;                   /* listen --workers share one sink */
     uint64_t rows;
     uint64_t errors;
     char err[256]; /* the first error, for the summary */
@@ -34,6 +54,10 @@ void ps_dbsink_flow(struct ps_dbsink *d, const struct ps_flow *f, enum ps_flow_e
 
 /* One alert and its EVE record. */
 void ps_dbsink_alert(struct ps_dbsink *d, const struct ps_alert *a, const char *json, size_t len);
+
+/* One application record and its EVE record. */
+void ps_dbsink_app(struct ps_dbsink *d, enum ps_db_app t, const struct ps_db_row *r,
+                   const char *json, size_t len);
 
 /* Make the rows written so far visible to readers (commit the batch). */
 void ps_dbsink_commit(struct ps_dbsink *d);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "output/db.h"
+#include "app/applayer.h"
 #include "output/output.h"
 
 void ps_out_init(struct ps_out *o)
@@ -65,6 +66,14 @@ static void write_line(struct ps_out *o, FILE *f)
     }
     o->j.buf[o->j.len] = '\n';
     fwrite(o->j.buf, 1, o->j.len + 1, f);
+}
+
+void ps_out_write(struct ps_out *o)
+{
+    if (o->eve) {
+        write_line(o, o->eve);
+        o->eve_records++;
+    }
 }
 
 static void hex64(char out[17], uint64_t v)
@@ -136,6 +145,21 @@ static const char *state_name(const struct ps_flow *f)
     }
 }
 
+void ps_out_flow_mirror(struct ps_out *o, const struct ps_flow *f)
+{
+    const struct ps_session *s0 = o->sessions ? ps_session_get(o->sessions, f->sess[0]) : NULL;
+    const struct ps_session *s1 = o->sessions ? ps_session_get(o->sessions, f->sess[1]) : NULL;
+    if (s0)
+        ps_out_mirror(o, &s0->m, f, s1);
+    else if (s1)
+        ps_out_mirror(o, &s1->m, f, NULL);
+    else {
+        struct ps_mirror none;
+        memset(&none, 0, sizeof(none));
+        ps_out_mirror(o, &none, f, NULL);
+    }
+}
+
 void ps_out_flow_end(void *ctx, const struct ps_flow *f, enum ps_flow_end why)
 {
     struct ps_out *o = ctx;
@@ -174,17 +198,12 @@ void ps_out_flow_end(void *ctx, const struct ps_flow *f, enum ps_flow_end why)
         ps_json_u64(j, "icmp_code", f->icmp_code);
     }
 
+    const char *ap = ps_app_proto_name(f->app_proto);
+    if (ap)
+        ps_json_ascii(j, "app_proto", ap);
     const struct ps_session *s0 = o->sessions ? ps_session_get(o->sessions, f->sess[0]) : NULL;
     const struct ps_session *s1 = o->sessions ? ps_session_get(o->sessions, f->sess[1]) : NULL;
-    if (s0)
-        ps_out_mirror(o, &s0->m, f, s1);
-    else if (s1)
-        ps_out_mirror(o, &s1->m, f, NULL);
-    else {
-        struct ps_mirror none;
-        memset(&none, 0, sizeof(none));
-        ps_out_mirror(o, &none, f, NULL);
-    }
+    ps_out_flow_mirror(o, f);
 
     ps_json_obj_begin(j, "flow");
     ps_json_u64(j, "pkts_toserver", f->pkts[0]);
@@ -212,6 +231,8 @@ void ps_out_flow_end(void *ctx, const struct ps_flow *f, enum ps_flow_end why)
         ps_json_ascii(j, "tcp_flags_ts", fl);
         tcp_flags_hex(fl, f->flags[1]);
         ps_json_ascii(j, "tcp_flags_tc", fl);
+        ps_json_u64(j, "missing_bytes_toserver", f->missing[0]);
+        ps_json_u64(j, "missing_bytes_toclient", f->missing[1]);
         static const struct {
             uint8_t bit;
             const char *name;

@@ -74,6 +74,28 @@ const char *ps_proto_name(uint8_t proto, char out[8]);
 /* Address of family ver (4/6) as text into out[46]. */
 const char *ps_addr_str(uint8_t ver, const uint8_t *a, char out[46]);
 
+/* Write the finished record in o->j to the EVE file. */
+void ps_out_write(struct ps_out *o);
+
+/* The mirror object of flow f from the sessions of its two directions. */
+void ps_out_flow_mirror(struct ps_out *o, const struct ps_flow *f);
+
+/* Application events (struct ps_app_out callbacks; src/output/eve_app.c). */
+struct ps_dns_msg;
+struct ps_tls_info;
+struct ps_http_tx;
+struct ps_ssh;
+struct ps_quic;
+void ps_out_dns(void *ctx, const struct ps_flow *f, const struct ps_pkt *p, int dir,
+                const struct ps_dns_msg *m);
+void ps_out_tls(void *ctx, const struct ps_flow *f, const struct ps_pkt *p,
+                const struct ps_tls_info *ti);
+void ps_out_http(void *ctx, const struct ps_flow *f, const struct ps_pkt *p,
+                 const struct ps_http_tx *tx);
+void ps_out_ssh(void *ctx, const struct ps_flow *f, const struct ps_pkt *p, const struct ps_ssh *s);
+void ps_out_quic(void *ctx, const struct ps_flow *f, const struct ps_pkt *p,
+                 const struct ps_quic *q, const struct ps_tls_info *ti);
+
 /* Write the mirror object of a flow (or of a session when f is NULL). */
 void ps_out_mirror(struct ps_out *o, const struct ps_mirror *m, const struct ps_flow *f,
                    const struct ps_session *reply);

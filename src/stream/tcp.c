@@ -15,7 +15,7 @@
  * tuple, or a forged segment. The accounting starts over from it. */
 #define SEQ_SANE (1u << 30)
 
-enum { SEEN = 1, HOLE = 2, ACKED = 4 };
+enum { SEEN = 1, HOLE = 2, ACKED = 4, SYN = 8 };
 
 static void hole_fill(struct ps_tcpseq *s, uint32_t lo, uint32_t hi, uint64_t *missing)
 {
@@ -41,9 +41,15 @@ void ps_tcpseq_segment(struct ps_tcpseq *s, uint32_t seq, uint32_t len, bool syn
 {
     uint32_t lo = seq + syn;
     uint32_t hi = lo + len + fin;
+    if (syn) {
+        if ((s->seen & SYN) && s->isn != seq)
+            memset(s, 0, sizeof(*s)); /* a new connection on the same tuple */
+        s->isn = seq;
+        s->seen |= SYN;
+    }
     if (!(s->seen & SEEN) || SEQ_GT(lo, s->next + SEQ_SANE) || SEQ_LT(hi, s->next - SEQ_SANE)) {
         s->next = hi;
-        s->seen = (uint8_t)((s->seen & ACKED) | SEEN);
+        s->seen = (uint8_t)((s->seen & (ACKED | SYN)) | SEEN);
         return;
     }
     if (SEQ_GT(lo, s->next)) {
@@ -278,6 +284,20 @@ static void check_overlap(const struct ps_sdir *s, const struct ps_stream_pool *
         c->v[PS_C_ANOM_STREAM_OVERLAP]++;
 }
 
+/* Cut what the in-order end has passed; false when nothing is left. */
+static bool trim(const struct ps_sdir *s, uint64_t *off, const uint8_t **d, uint32_t *len)
+{
+    if (*off >= s->ready)
+        return true;
+    if (*off + *len <= s->ready)
+        return false;
+    uint32_t cut = (uint32_t)(s->ready - *off);
+    *d += cut;
+    *len -= cut;
+    *off = s->ready;
+    return true;
+}
+
 static bool acked_hole(const struct ps_sdir *s)
 {
     return s->nr && s->acked >= s->r[0].lo;
@@ -332,18 +352,20 @@ bool ps_sdir_segment(struct ps_sdir *s, struct ps_stream_pool *pool, struct ps_c
         gap(s, pool, c, ops);
         if (!deliver_held(s, pool, c, ops))
             return false;
+        if (!trim(s, &off, &d, &len))
+            return true; /* the gap skipped over it */
         if (!s->buf && !buf_get(s, pool, c))
             return false;
+    }
+    if (s->nr == PS_SDIR_RANGES && off > s->ready) {
+        gap(s, pool, c, ops);
+        if (!trim(s, &off, &d, &len))
+            return true;
     }
     if (off < s->base + pool->size) {
         size_t n = len;
         if (off + n > s->base + pool->size)
             n = (size_t)(s->base + pool->size - off); /* the rest comes again or is a gap */
-        if (s->nr == PS_SDIR_RANGES && off > s->ready) {
-            gap(s, pool, c, ops);
-            if (off < s->ready)
-                return true; /* now behind: the hole skipped over it */
-        }
         hold(s, pool, off, d, n);
     } else {
         c->v[PS_C_STREAM_BEYOND_WINDOW]++;
@@ -374,4 +396,11 @@ void ps_sdir_ack(struct ps_sdir *s, struct ps_stream_pool *pool, struct ps_count
     while (acked_hole(s))
         gap(s, pool, c, ops);
     deliver_held(s, pool, c, ops);
+}
+
+void ps_sdir_kick(struct ps_sdir *s, struct ps_stream_pool *pool, struct ps_counters *c,
+                  const struct ps_sdir_ops *ops)
+{
+    if (s->buf && !s->stuck)
+        deliver_held(s, pool, c, ops);
 }

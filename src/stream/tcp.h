@@ -35,8 +35,16 @@ struct ps_tcpseq {
     uint32_t hole_hi;
     uint32_t ack_first; /* first and highest acknowledgment the peer sent */
     uint32_t ack_max;
-    uint8_t seen; /* bit 0: a segment was seen; bit 1: a hole is open; bit 2: an ack */
+    uint32_t isn; /* the SYN's sequence number, when bit 3 of seen is set */
+    uint8_t seen; /* bit 0: a segment; bit 1: a hole is open; bit 2: an ack; bit 3: a SYN */
 };
+
+/* Where this direction's data starts: after the SYN if it was seen, else
+ * at seq, the first segment with data. */
+static inline uint32_t ps_tcpseq_data_start(const struct ps_tcpseq *s, uint32_t seq)
+{
+    return (s->seen & 8) ? s->isn + 1 : seq;
+}
 
 /* A segment of this direction: seq, payload length as the IP header states
  * it (captured or not: a cut copy still carried the bytes), SYN and FIN.
@@ -107,6 +115,10 @@ bool ps_sdir_segment(struct ps_sdir *s, struct ps_stream_pool *pool, struct ps_c
  * is a gap. */
 void ps_sdir_ack(struct ps_sdir *s, struct ps_stream_pool *pool, struct ps_counters *c,
                  uint32_t ack, const struct ps_sdir_ops *ops);
+
+/* Offer held bytes again (the parser can now take them). */
+void ps_sdir_kick(struct ps_sdir *s, struct ps_stream_pool *pool, struct ps_counters *c,
+                  const struct ps_sdir_ops *ops);
 
 /* Give the buffer back (bypass or flow end). */
 void ps_sdir_release(struct ps_sdir *s, struct ps_stream_pool *pool);

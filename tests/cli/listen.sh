@@ -54,6 +54,28 @@ else
     bad same-flows-as-read "did not start"
 fi
 
+# --workers: one thread, or three fed by the inner-tuple hash, give the same
+# flows and application records as reading the capture.
+"$bin" read -q --eve "$tmp/read-real.json" tests/pcaps/real-vxlan.pcap
+for n in 1 3; do
+    if start --workers $n; then
+        sent=$(python3 tests/lib/send_vxlan.py tests/pcaps/real-vxlan.pcap 127.0.0.1 $port)
+        sleep 0.5
+        stop
+        app_read=$(grep -cE '"event_type":"(dns|http|tls)"' "$tmp/read-real.json")
+        app_live=$(grep -cE '"event_type":"(dns|http|tls)"' "$tmp/out/eve.json")
+        if python3 tests/lib/flows_equal.py "$tmp/read-real.json" "$tmp/out/eve.json" >"$tmp/eq" &&
+            [ "$(stat pkts.received)" = "$sent" ] && [ "$app_read" -gt 0 ] &&
+            [ "$app_read" = "$app_live" ]; then
+            ok "workers-$n"
+        else
+            bad "workers-$n" "app records $app_live of $app_read; $(head -3 "$tmp/eq")"
+        fi
+    else
+        bad "workers-$n" "did not start"
+    fi
+done
+
 # --allow-source: another source is dropped and counted.
 if start --allow-source 10.0.0.0/8; then
     sent=$(python3 tests/lib/send_vxlan.py tests/pcaps/vxlan.pcap 127.0.0.1 $port)

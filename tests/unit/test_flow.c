@@ -11,7 +11,7 @@ static int ended[4];
 static uint64_t last_pkts[2];
 static int intervals;
 
-static void on_end(void *ctx, const struct ps_flow *f, enum ps_flow_end why)
+static void on_end(void *ctx, struct ps_flow *f, enum ps_flow_end why)
 {
     (void)ctx;
     ended[why]++;
