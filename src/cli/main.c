@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "cli/cmd_flowlogs.h"
+#include "cli/cmd_mirror.h"
 #include "cli/config.h"
 #include "cli/pipeline.h"
 #include "output/db.h"
@@ -45,6 +46,7 @@ static const char usage_main[] =
     "  read FILE...   analyse pcap/pcapng files ('-' = stdin): flows, alerts, mirror context\n"
     "  listen         be a mirror target: VXLAN and GENEVE on UDP sockets, until SIGTERM\n"
     "  flowlogs import|query|report  VPC Flow Logs into the SQLite store, SQL and reports\n"
+    "  mirror         Traffic Mirroring for hosts AWS cannot mirror: VXLAN to a target\n"
     "\n"
     "Run 'periscope COMMAND --help' for the options of a command.\n"
     "  -h, --help       this help\n"
@@ -1307,6 +1309,8 @@ int main(int argc, char **argv)
         return cmd_with_config(argc - 1, argv + 1, true);
     if (strcmp(cmd, "flowlogs") == 0)
         return ps_cmd_flowlogs(argc - 1, argv + 1);
+    if (strcmp(cmd, "mirror") == 0)
+        return ps_cmd_mirror(argc - 1, argv + 1);
     fprintf(stderr, "periscope: unknown command '%s'\n", cmd);
     fputs(usage_main, stderr);
     return 1;
