@@ -775,6 +775,10 @@ int ps_mirror_run(const struct ps_magent_opts *o)
             resolve_all(a, false, err, sizeof(err), &bad);
         }
     }
+    /* The block being filled is handed over within its retire timeout. */
+    for (int i = 0; i < np; i++)
+        pfd[i].events = i == midx ? 0 : POLLIN;
+    poll(pfd, (nfds_t)np, 50);
     for (int i = 0; i < np; i++)
         if (i != midx)
             drain(a, pidx[i], (int)a->src[pidx[i]].nblocks);

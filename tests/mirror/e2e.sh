@@ -120,9 +120,9 @@ sensor() { # sensor NS VNI...: m1 172.31.0.20, kernel VXLAN per VNI, captures, l
         ip -n "$ns" link set "vx$v" up
         nooffload "$ns" "vx$v"
     done
-    bg td-outer "$ns" tcpdump -i m1 -n -s 0 -U -w "$TMP/outer.pcap" udp port 4789
+    bg td-outer "$ns" tcpdump --immediate-mode -i m1 -n -s 0 -U -w "$TMP/outer.pcap" udp port 4789
     for v in "$@"; do
-        bg "td-vx$v" "$ns" tcpdump -i "vx$v" -n -s 0 -U -w "$TMP/vx$v.pcap"
+        bg "td-vx$v" "$ns" tcpdump --immediate-mode -i "vx$v" -n -s 0 -U -w "$TMP/vx$v.pcap"
     done
     bg listen "$ns" "$bin" listen -q -i m1 -f 'udp port 4789' --vxlan 127.0.0.1:14789 \
         --eve "$TMP/listen.json"
@@ -185,7 +185,7 @@ if mkns "$C" "$S" "$M"; then
     sleep 0.3
     if servers "$S" 10.9.0.2 && sensor "$M" 4242 4343; then
         F=tests/mirror/fixtures
-        bg td-src "$C" tcpdump -i c0 -n -s 0 -U -w "$TMP/src.pcap"
+        bg td-src "$C" tcpdump --immediate-mode -i c0 -n -s 0 -U -w "$TMP/src.pcap"
         wait_line "$TMP/td-src.out" 'listening on'
         bg agent "$C" "$bin" mirror --sessions $F/sessions.json --filter $F/filters.json \
             --targets $F/targets.json --map eni-0a1b2c3d4e5f60c11=c0 \
@@ -244,7 +244,7 @@ if mkns "$A" "$B" "$W" "$M"; then
     done
     MAC_BR=$(ip -n "$W" -br link show br0 | awk '{print $3}')
     if servers "$B" 10.9.1.2 && sensor "$M" 77; then
-        bg td-src "$W" tcpdump -i br0 -n -s 0 -U -w "$TMP/src.pcap"
+        bg td-src "$W" tcpdump --immediate-mode -i br0 -n -s 0 -U -w "$TMP/src.pcap"
         wait_line "$TMP/td-src.out" 'listening on'
         bg agent "$W" "$bin" mirror --config tests/mirror/fixtures/bridge.conf -i br0 \
             --target 172.31.0.20 --amazon-dns 10.9.1.2 --stats-interval 0
