@@ -4,7 +4,6 @@
  *       TrafficMirrorFilterRule, API_CreateTrafficMirrorSession,
  *       API_ModifyTrafficMirrorFilterNetworkServices, the quotas page). */
 #include <arpa/inet.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -467,7 +466,7 @@ static int jint(const struct ps_jnode *o, const char *key, double lo, double hi,
     const struct ps_jnode *n = ps_jget(o, key);
     if (!n || n->type == PS_J_NULL)
         return 0;
-    if (n->type != PS_J_NUM || !(n->num >= lo && n->num <= hi) || floor(n->num) != n->num)
+    if (n->type != PS_J_NUM || !(n->num >= lo && n->num <= hi) || (double)(int64_t)n->num != n->num)
         return -1;
     *out = (int64_t)n->num;
     return 1;

@@ -248,13 +248,11 @@ static void test_sessions(void)
         "", "") "," FILTER("tmf-tcp", RULE("ingress", 1, "accept", ",\"Protocol\":6"), "",
                            "") "," FILTER("tmf-all", RULE("ingress", 1, "accept", ""),
                                           RULE("egress", 1, "accept", ""), "") "]}";
-    static const char
-        sessions[] =
-            "{\"TrafficMirrorSessions\":[" SESSION(
-                20, "tmf-tcp",
-                ",\"VirtualNetworkId\":20") "," SESSION(10, "tmf-web",
-                                                        ",\"VirtualNetworkId\":10,\"PacketLength\":"
-                                                        "64") "," SESSION(30, "tmf-all", "") "]}";
+    static const char sessions[] = "{\"TrafficMirrorSessions\":[" SESSION(
+        20, "tmf-tcp",
+        ",\"VirtualNetworkId\":20") "," SESSION(10, "tmf-web",
+                                                ",\"VirtualNetworkId\":10,\"PacketLength\":"
+                                                "64") "," SESSION(30, "tmf-all", "") "]}";
     CHECK(setup(filters, sessions, err, sizeof(err)) == 0);
     if (*err)
         fprintf(stderr, "%s\n", err);
