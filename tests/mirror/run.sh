@@ -42,6 +42,7 @@ expect "check: own configuration file" 0 "session periscope-eth0 number 1 vni 77
     -- --config $F/bridge.conf -i eth0 --target sensor.example --check
 expect "check: default rules accept all" 0 "egress 2 accept protocol -1 (IPv6 /0 -> /0)" \
     -- -i eth0,eth1 --target 192.0.2.1 --check
+expect "dist/mirror.conf checks" 0 "session periscope-eth0 number 1 vni 42" -- --config dist/mirror.conf --check
 expect "two interfaces in one -i" 0 "source eth1 interface eth1" -- -i eth0,eth1 --target 192.0.2.1 --check
 
 expect "no target" 1 "give -i IFACE and --target" -- -i eth0
