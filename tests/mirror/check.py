@@ -209,7 +209,7 @@ def outer(path):
         if q["ip"]:
             a, b = (str(q["src"]), q.get("sport")), (str(q["dst"]), q.get("dport"))
             key = (q["proto"],) + tuple(sorted([a, b], key=str))
-            ports.setdefault(key, set()).add(p["sport"])
+            ports.setdefault(key, set()).add((p["sport"], str(p["dst"])))
     split = [k for k, v in ports.items() if len(v) != 1]
     return got, split, len(ports)
 
@@ -239,7 +239,7 @@ def main():
     if m or e:
         bad.append(f"outer capture: {m} missing, {e} unexpected")
     if split:
-        bad.append(f"{len(split)} flows with more than one outer source port: {split[:2]}")
+        bad.append(f"{len(split)} flows with more than one outer source port or address: {split[:2]}")
     for spec in args.kernel:
         vni, _, path = spec.partition("=")
         kw = Counter({b: n for (v, b), n in want.items() if v == int(vni)})

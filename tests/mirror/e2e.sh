@@ -45,6 +45,7 @@ cleanup() {
         kill -KILL "$p" 2>/dev/null
     done
     for ns in "${NSS[@]}"; do timeout 5 ip netns del "$ns" 2>/dev/null; done
+    [ -n "${HOSTS:-}" ] && rm -rf "$HOSTS"
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -164,57 +165,129 @@ print(st["decoder"]["vxlan"], vnis)' "$TMP/listen.json" 2>&1)
 }
 
 # ---------------------------------------------------------------- client
-C=pm-cli-$SFX S=pm-srv-$SFX M=pm-sen-$SFX
-if mkns "$C" "$S" "$M"; then
-    MAC_C=02:00:00:09:00:01 MAC_S=02:00:00:09:00:02
+# client_net: ns C (c0 10.9.0.1, m0 172.31.0.10 and fd00:31::10), ns S (s0
+# 10.9.0.2, nginx and dnsmasq), ns M (m1 172.31.0.20 and fd00:31::20).
+MAC_C=02:00:00:09:00:01 MAC_S=02:00:00:09:00:02
+client_net() {
+    mkns "$C" "$S" "$M" || return 1
     ip -n "$C" link add c0 address $MAC_C type veth peer name s0 netns "$S"
     ip -n "$S" link set s0 address $MAC_S
     ip -n "$C" link add m0 mtu 9001 type veth peer name m1 netns "$M"
     ip -n "$M" link set m1 mtu 9001
+    nsx "$C" sysctl -qw net.ipv6.conf.m0.disable_ipv6=0
+    nsx "$M" sysctl -qw net.ipv6.conf.m1.disable_ipv6=0
     ip -n "$C" addr add 10.9.0.1/24 dev c0
     ip -n "$S" addr add 10.9.0.2/24 dev s0
     ip -n "$C" addr add 172.31.0.10/24 dev m0
     ip -n "$M" addr add 172.31.0.20/24 dev m1
+    ip -n "$C" addr add fd00:31::10/64 dev m0 nodad
+    ip -n "$M" addr add fd00:31::20/64 dev m1 nodad
     for d in c0 m0; do ip -n "$C" link set $d up; nooffload "$C" $d; done
     ip -n "$S" link set s0 up; nooffload "$S" s0
     ip -n "$M" link set m1 up; nooffload "$M" m1
+    local mm0 mm1
+    mm0=$(ip -n "$C" -br link show m0 | awk '{print $3}')
+    mm1=$(ip -n "$M" -br link show m1 | awk '{print $3}')
     ip -n "$C" neigh replace 10.9.0.2 lladdr $MAC_S dev c0 nud permanent
     ip -n "$S" neigh replace 10.9.0.1 lladdr $MAC_C dev s0 nud permanent
-    ip -n "$C" neigh replace 172.31.0.20 lladdr "$(ip -n "$M" -br link show m1 | awk '{print $3}')" dev m0 nud permanent
-    ip -n "$M" neigh replace 172.31.0.10 lladdr "$(ip -n "$C" -br link show m0 | awk '{print $3}')" dev m1 nud permanent
+    ip -n "$C" neigh replace 172.31.0.20 lladdr "$mm1" dev m0 nud permanent
+    ip -n "$M" neigh replace 172.31.0.10 lladdr "$mm0" dev m1 nud permanent
+    ip -n "$C" neigh replace fd00:31::20 lladdr "$mm1" dev m0 nud permanent
+    ip -n "$M" neigh replace fd00:31::10 lladdr "$mm0" dev m1 nud permanent
     sleep 0.3
-    if servers "$S" 10.9.0.2 && sensor "$M" 4242 4343; then
-        F=tests/mirror/fixtures
-        bg td-src "$C" tcpdump --immediate-mode -i c0 -n -s 0 -U -w "$TMP/src.pcap"
-        wait_line "$TMP/td-src.out" 'listening on'
-        bg agent "$C" "$bin" mirror --sessions $F/sessions.json --filter $F/filters.json \
-            --targets $F/targets.json --map eni-0a1b2c3d4e5f60c11=c0 \
-            --target-addr eni-0a1b2c3d4e5f6sens=172.31.0.20 --stats-interval 0
-        wait_line "$TMP/agent.out" 'source interface' || cat "$TMP/agent.out"
-        nsx "$C" curl -sS -o /dev/null --local-port 41001 http://10.9.0.2/20k.bin
-        nsx "$C" curl -sS -o /dev/null --local-port 41002 http://10.9.0.2/missing
-        nsx "$C" dig +tries=1 +time=3 @10.9.0.2 -b 10.9.0.1#42001 www.example.test +short >/dev/null
-        nsx "$C" dig +tries=1 +time=3 @10.9.0.2 -b 10.9.0.1#42002 +tcp www.example.test +short >/dev/null
-        nsx "$C" ping -n -q -c 3 -i 0.2 -W 2 10.9.0.2 >/dev/null
-        finish client "$PID_agent" "$PID_td_src" 4242 4343
-        lines_ok client --pcap "$TMP/src.pcap" --mac $MAC_C \
-            --aws $F/filters.json $F/sessions.json eni-0a1b2c3d4e5f60c11 \
-            --outer "$TMP/outer.pcap" --kernel "4242=$TMP/vx4242.pcap" \
-            --kernel "4343=$TMP/vx4343.pcap" --min 20
-        n=$("$PY" -c 'from scapy.utils import RawPcapReader as R; import sys
-print(sum(1 for _ in R(sys.argv[1])))' "$TMP/outer.pcap")
-        listen_ok client "$n"
-    else
-        ko "client: setup failed"; tail -3 "$TMP"/*.out
-    fi
+    servers "$S" 10.9.0.2
+}
+client_del() {
     for ns in "$C" "$S" "$M"; do timeout 5 ip netns del "$ns"; done
     NSS=()
+    PIDS=()
+    rm -f "$TMP"/*.pcap "$TMP/listen.json" "$TMP"/*.out
+}
+outer_count() {
+    "$PY" -c 'from scapy.utils import RawPcapReader as R; import sys
+print(sum(1 for _ in R(sys.argv[1])))' "$TMP/outer.pcap"
+}
+
+C=pm-cli-$SFX S=pm-srv-$SFX M=pm-sen-$SFX
+client_net || skip "cannot create namespaces"
+if sensor "$M" 4242 4343; then
+    F=tests/mirror/fixtures
+    bg td-src "$C" tcpdump --immediate-mode -i c0 -n -s 0 -U -w "$TMP/src.pcap"
+    wait_line "$TMP/td-src.out" 'listening on'
+    bg agent "$C" "$bin" mirror --sessions $F/sessions.json --filter $F/filters.json \
+        --targets $F/targets.json --map eni-0a1b2c3d4e5f60c11=c0 \
+        --target-addr eni-0a1b2c3d4e5f6sens=172.31.0.20 --stats-interval 0
+    wait_line "$TMP/agent.out" 'source interface' || cat "$TMP/agent.out"
+    nsx "$C" curl -sS -o /dev/null --local-port 41001 http://10.9.0.2/20k.bin
+    nsx "$C" curl -sS -o /dev/null --local-port 41002 http://10.9.0.2/missing
+    nsx "$C" dig +tries=1 +time=3 @10.9.0.2 -b 10.9.0.1#42001 www.example.test +short >/dev/null
+    nsx "$C" dig +tries=1 +time=3 @10.9.0.2 -b 10.9.0.1#42002 +tcp www.example.test +short >/dev/null
+    nsx "$C" ping -n -q -c 3 -i 0.2 -W 2 10.9.0.2 >/dev/null
+    finish client "$PID_agent" "$PID_td_src" 4242 4343
+    lines_ok client --pcap "$TMP/src.pcap" --mac $MAC_C \
+        --aws $F/filters.json $F/sessions.json eni-0a1b2c3d4e5f60c11 \
+        --outer "$TMP/outer.pcap" --kernel "4242=$TMP/vx4242.pcap" \
+        --kernel "4343=$TMP/vx4343.pcap" --min 20
+    listen_ok client "$(outer_count)"
 else
-    skip "cannot create namespaces"
+    ko "client: setup failed"; tail -3 "$TMP"/*.out
 fi
+client_del
+
+# ---------------------------------------------------------------- name
+# The target is a name (ip netns exec's /etc/netns/NS/hosts) with an IPv4 and
+# an IPv6 address: flows are spread over both by the symmetric hash, both
+# directions of a flow on one; then the name loses its IPv4 address and,
+# after --resolve-interval 1, new flows go over IPv6 only.
+C=pm-cli2-$SFX S=pm-srv2-$SFX M=pm-sen2-$SFX
+HOSTS=/etc/netns/$C
+if client_net && sensor "$M" && mkdir -p "$HOSTS"; then
+    printf '172.31.0.20 sensor.test\nfd00:31::20 sensor.test\n' >"$HOSTS/hosts"
+    printf 'vni = 99\npacket-length = 200\nrule = ingress 1 accept\nrule = egress 1 accept\n' \
+        >"$TMP/name.conf"
+    bg td-src "$C" tcpdump --immediate-mode -i c0 -n -s 0 -U -w "$TMP/src.pcap"
+    wait_line "$TMP/td-src.out" 'listening on'
+    bg agent "$C" "$bin" mirror --config "$TMP/name.conf" -i c0 --target sensor.test \
+        --resolve-interval 1 --stats-interval 0
+    wait_line "$TMP/agent.out" 'source interface' || cat "$TMP/agent.out"
+    for p in 41001 41002 41003 41004 41005 41006; do
+        nsx "$C" curl -sS -o /dev/null --local-port $p http://10.9.0.2/20k.bin
+    done
+    cat >"$HOSTS/hosts" <<<'fd00:31::20 sensor.test' # in place: the bind mount sees it
+    sleep 2.5
+    nsx "$C" curl -sS -o /dev/null --local-port 41009 http://10.9.0.2/20k.bin
+    finish name "$PID_agent" "$PID_td_src"
+    lines_ok name --pcap "$TMP/src.pcap" --mac $MAC_C --conf "$TMP/name.conf" \
+        --outer "$TMP/outer.pcap" --min 50
+    if out=$("$PY" - "$TMP/outer.pcap" <<'PY'
+import sys
+sys.path.insert(0, "tests/mirror")
+import check
+fam = {}
+for f in check.frames(sys.argv[1]):
+    p = check.parse(f)
+    ihl = (f[14] & 15) * 4 if p["src"].version == 4 else 40
+    q = check.parse(f[14 + ihl + 16:])
+    port = q["sport"] if q["sport"] != 80 else q["dport"]
+    fam.setdefault(port, set()).add(p["src"].version)
+early = {v for p, s in fam.items() if p != 41009 for v in s}
+ok = early == {4, 6} and fam.get(41009) == {6} and all(len(s) == 1 for s in fam.values())
+print(("" if ok else "FAIL ") + " ".join(f"{p}:{'/'.join(f'IPv{v}' for v in sorted(s))}" for p, s in sorted(fam.items())))
+sys.exit(0 if ok else 1)
+PY
+    ); then
+        ok "name: one address family per flow, both used, IPv6 only after re-resolution ($out)"
+    else
+        ko "name: $out"
+    fi
+    listen_ok name "$(outer_count)"
+else
+    ko "name: setup failed"; tail -3 "$TMP"/*.out
+fi
+rm -rf "$HOSTS"
+client_del
 
 # ---------------------------------------------------------------- bridge
-rm -f "$TMP"/*.pcap "$TMP/listen.json" "$TMP"/*.out
 A=pm-a-$SFX B=pm-b-$SFX W=pm-sw-$SFX M=pm-sen2-$SFX
 PIDS=()
 if mkns "$A" "$B" "$W" "$M"; then
