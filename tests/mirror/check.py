@@ -13,6 +13,7 @@ session's packet length and VNI. Compare that multiset of (VNI, bytes) with:
   --outer PCAP     the sensor's capture of UDP 4789 (decapsulated here; the
                    outer source port must be the same for both directions)
   --kernel VNI=PCAP  a capture on the kernel VXLAN device of that VNI
+  --own ADDR:PORT  the agent's own output (UDP to the target): not expected
 Prints one line; exit 1 on any difference.
 
 usage: check.py --pcap SRC.pcap --mac MAC (--aws F.json S.json ENI | --conf FILE)
@@ -184,6 +185,8 @@ def expected(args):
         if never(p):
             skipped_never += 1
             continue
+        if p["ip"] and p["proto"] == 17 and f"{p['dst']}:{p['dport']}" in args.own:
+            continue
         d = "egress" if f[6:12] == mac else "ingress"
         for _num, flt, plen, vni in sessions:
             if accepts(flt, d, p, dns):
@@ -228,6 +231,8 @@ def main():
     ap.add_argument("--amazon-dns", action="append", default=[])
     ap.add_argument("--outer", required=True)
     ap.add_argument("--kernel", action="append", default=[])
+    ap.add_argument("--own", action="append", default=[],
+                    help="ADDR:PORT: UDP to it is the agent's own output, never mirrored")
     ap.add_argument("--min", type=int, default=1, help="at least this many mirrored frames")
     args = ap.parse_args()
     want, seen, nev = expected(args)

@@ -11,6 +11,9 @@
 #   configuration (fixtures/bridge.conf, dnsmasq counted as Amazon DNS); A
 #   also sends NTP and DHCP datagrams, which AWS never mirrors.
 #
+# name: a target name with an IPv4 and an IPv6 address, re-resolved.
+# loop: the agent mirrors the interface its own VXLAN leaves by.
+#
 # In the sensor: tcpdump of UDP 4789, one kernel VXLAN device per VNI with
 # tcpdump on it, and `periscope listen -i m1`. check.py computes, from a
 # tcpdump capture of the source interface, the frames the configuration
@@ -285,6 +288,33 @@ else
     ko "name: setup failed"; tail -3 "$TMP"/*.out
 fi
 rm -rf "$HOSTS"
+rmdir /etc/netns 2>/dev/null
+client_del
+
+# ---------------------------------------------------------------- loop
+# The agent mirrors m0, the very interface its VXLAN leaves by, accepting
+# everything: the sensor must get each ping frame once and never a copy of
+# the agent's own output (the socket mark, dropped by the capture's BPF).
+C=pm-cli3-$SFX S=pm-srv3-$SFX M=pm-sen3-$SFX
+if client_net && sensor "$M"; then
+    printf 'vni = 5\nrule = ingress 1 accept\nrule = egress 1 accept\nrule = ingress 2 accept source ::/0\nrule = egress 2 accept source ::/0\n' >"$TMP/loop.conf"
+    bg td-src "$C" tcpdump --immediate-mode -i m0 -n -s 0 -U -w "$TMP/src.pcap"
+    wait_line "$TMP/td-src.out" 'listening on'
+    bg agent "$C" "$bin" mirror --config "$TMP/loop.conf" -i m0 --target 172.31.0.20 \
+        --stats-interval 0
+    wait_line "$TMP/agent.out" 'source interface' || cat "$TMP/agent.out"
+    nsx "$C" ping -n -q -c 5 -i 0.2 -W 2 172.31.0.20 >/dev/null
+    finish loop "$PID_agent" "$PID_td_src"
+    lines_ok loop --pcap "$TMP/src.pcap" --mac "$(ip -n "$C" -br link show m0 | awk '{print $3}')" \
+        --conf "$TMP/loop.conf" --own 172.31.0.20:4789 --outer "$TMP/outer.pcap" --min 10
+    if grep -q 'own_output 0' "$TMP/agent.out"; then
+        ok "loop: the agent's output never reached its capture (the BPF mark)"
+    else
+        ko "loop: own output reached the capture"; grep 'seen in' "$TMP/agent.out"
+    fi
+else
+    ko "loop: setup failed"; tail -3 "$TMP"/*.out
+fi
 client_del
 
 # ---------------------------------------------------------------- bridge
