@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/jparse.h"
+#include "core/rd.h"
 #include "flow/hash.h"
 #include "mirror/filter.h"
 
@@ -211,72 +212,69 @@ static bool is_amazon_dns(const struct ps_mconfig *c, const struct ps_mpkt *p)
     return false;
 }
 
-static uint16_t rd16(const uint8_t *b)
-{
-    return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-int ps_mpkt_parse(const struct ps_mconfig *c, const uint8_t *f, uint32_t caplen, struct ps_mpkt *p)
+int ps_mpkt_parse(const struct ps_mconfig *c, const uint8_t *frame, uint32_t caplen,
+                  struct ps_mpkt *p)
 {
     memset(p, 0, sizeof(*p));
-    if (caplen < 14)
-        return -1;
-    uint32_t off = 12;
-    uint16_t et = rd16(f + off);
+    struct ps_rd r = ps_rd_init(frame, caplen);
+    ps_rd_skip(&r, 12); /* the MAC addresses */
+    uint16_t et = ps_rd_be16(&r);
     for (int tags = 0; (et == 0x8100 || et == 0x88a8) && tags < 2; tags++) {
-        if (caplen < off + 6)
-            return -1;
-        off += 4;
-        et = rd16(f + off);
+        ps_rd_skip(&r, 2);
+        et = ps_rd_be16(&r);
     }
-    off += 2;
+    if (r.bad)
+        return -1;
     if (et == 0x0806) {
         p->never = PS_MNEVER_ARP;
         return 0;
     }
     bool frag_later = false;
     if (et == 0x0800) {
-        if (caplen < off + 20 || (f[off] >> 4) != 4)
+        uint8_t vihl = ps_rd_peek(&r, 0);
+        size_t ihl = (size_t)(vihl & 15) * 4;
+        struct ps_rd h = ps_rd_sub(&r, ihl < 20 ? 20 : ihl);
+        if (h.bad || (vihl >> 4) != 4 || ihl < 20)
             return -1;
-        uint32_t ihl = (uint32_t)(f[off] & 15) * 4;
-        if (ihl < 20 || caplen < off + ihl)
-            return -1;
+        ps_rd_skip(&h, 6);
+        frag_later = (ps_rd_be16(&h) & 0x1fff) != 0;
+        ps_rd_skip(&h, 1);
+        p->proto = ps_rd_u8(&h);
+        ps_rd_skip(&h, 2);
+        memcpy(p->src, ps_rd_bytes(&h, 4), 4);
+        memcpy(p->dst, ps_rd_bytes(&h, 4), 4);
         p->ver = 4;
-        p->proto = f[off + 9];
-        memcpy(p->src, f + off + 12, 4);
-        memcpy(p->dst, f + off + 16, 4);
-        frag_later = (rd16(f + off + 6) & 0x1fff) != 0;
-        off += ihl;
     } else if (et == 0x86dd) {
-        if (caplen < off + 40 || (f[off] >> 4) != 6)
+        struct ps_rd h = ps_rd_sub(&r, 40);
+        if (h.bad || (ps_rd_peek(&h, 0) >> 4) != 6)
             return -1;
-        p->ver = 6;
-        uint8_t nh = f[off + 6];
-        memcpy(p->src, f + off + 8, 16);
-        memcpy(p->dst, f + off + 24, 16);
-        off += 40;
+        ps_rd_skip(&h, 6);
+        uint8_t nh = ps_rd_u8(&h);
+        ps_rd_skip(&h, 1);
+        memcpy(p->src, ps_rd_bytes(&h, 16), 16);
+        memcpy(p->dst, ps_rd_bytes(&h, 16), 16);
         /* Extension headers up to the upper layer (at most 8). */
         for (int k = 0; k < 8 && (nh == 0 || nh == 43 || nh == 44 || nh == 60); k++) {
-            if (caplen < off + 8)
-                return -1;
+            uint8_t next = ps_rd_u8(&r), hlen = ps_rd_u8(&r);
             if (nh == 44) {
-                frag_later = (rd16(f + off + 2) & 0xfff8) != 0;
-                nh = f[off];
-                off += 8;
+                frag_later = (ps_rd_be16(&r) & 0xfff8) != 0;
+                ps_rd_skip(&r, 4);
             } else {
-                uint8_t next = f[off];
-                off += ((uint32_t)f[off + 1] + 1) * 8;
-                nh = next;
+                ps_rd_skip(&r, (size_t)hlen * 8 + 6);
             }
+            if (r.bad)
+                return -1;
+            nh = next;
         }
         p->proto = nh;
+        p->ver = 6;
     } else {
         return 0; /* not IP: no rule can match it */
     }
     p->ip = true;
-    if ((p->proto == 6 || p->proto == 17) && !frag_later && caplen >= off + 4) {
-        p->sport = rd16(f + off);
-        p->dport = rd16(f + off + 2);
+    if ((p->proto == 6 || p->proto == 17) && !frag_later && r.left >= 4) {
+        p->sport = ps_rd_be16(&r);
+        p->dport = ps_rd_be16(&r);
         p->has_ports = true;
     }
     p->never = never_class(p);

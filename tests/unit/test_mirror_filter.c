@@ -420,6 +420,21 @@ static void test_hash(void)
     ps_mpkt_parse(&cfg, f, frame(f, "fd00::1", "fd00::2", 47, 1, 2, 0), &a);
     ps_mpkt_parse(&cfg, f, frame(f, "fd00::2", "fd00::1", 47, 3, 4, 0), &b);
     CHECK_EQ(ps_mpkt_flow_hash(&a), ps_mpkt_flow_hash(&b));
+    /* An 802.1Q tag, and IPv6 extension headers, before the ports. */
+    uint8_t g[160];
+    uint32_t n = frame(f, "10.0.0.1", "10.0.0.2", 17, 5353, 53, 0);
+    memcpy(g, f, 12);
+    g[12] = 0x81, g[13] = 0x00, g[14] = 0x00, g[15] = 0x07;
+    memcpy(g + 16, f + 12, n - 12);
+    CHECK(ps_mpkt_parse(&cfg, g, n + 4, &a) == 0 && a.ip && a.has_ports && a.dport == 53);
+    n = frame(f, "fd00::1", "fd00::2", 0 /* hop-by-hop */, 0, 0, 0);
+    memcpy(g, f, 54);
+    memset(g + 54, 0, 8); /* hop-by-hop: next header TCP, length 0 (8 bytes) */
+    g[54] = 6;
+    g[62] = 0x1f, g[63] = 0x90, g[64] = 0x00, g[65] = 0x50; /* 8080 -> 80 */
+    memset(g + 66, 0, 16);
+    CHECK(ps_mpkt_parse(&cfg, g, 82, &a) == 0 && a.proto == 6 && a.sport == 8080 && a.dport == 80);
+    CHECK(ps_mpkt_parse(&cfg, g, 60, &a) == -1); /* the extension header cut */
     /* Short frames are refused, not read past their end. */
     CHECK(ps_mpkt_parse(&cfg, f, 13, &a) == -1);
     CHECK(ps_mpkt_parse(&cfg, f, frame(f, "10.0.0.1", "10.0.0.2", 6, 1, 2, 0) - 21, &a) == -1);
