@@ -350,13 +350,15 @@ if mkns "$A" "$B" "$W" "$M"; then
         bg td-src "$W" tcpdump --immediate-mode -i br0 -n -s 0 -U -w "$TMP/src.pcap"
         wait_line "$TMP/td-src.out" 'listening on'
         bg agent "$W" "$bin" mirror --config tests/mirror/fixtures/bridge.conf -i br0 \
-            --target 172.31.0.20 --amazon-dns 10.9.1.2 --stats-interval 0
+            --target 172.31.0.20 --amazon-dns 10.9.1.2 --stats-interval 0 --metrics 19101
         wait_line "$TMP/agent.out" 'source interface' || cat "$TMP/agent.out"
         nsx "$A" curl -sS -o /dev/null --local-port 41001 http://10.9.1.2/20k.bin
         nsx "$A" dig +tries=1 +time=2 @10.9.1.2 -b 10.9.1.1#42001 www.example.test +short >/dev/null
         nsx "$A" ping -n -q -c 3 -i 0.2 -W 2 10.9.1.2 >/dev/null
         nsx "$A" bash -c 'echo ntp >/dev/udp/10.9.1.2/123; echo dhcp >/dev/udp/10.9.1.2/67;
                           echo other >/dev/udp/10.9.1.2/5000'
+        sleep 0.5 # the last ring block is read within 20 ms
+        nsx "$W" curl -sS http://127.0.0.1:19101/metrics >"$TMP/metrics.txt"
         finish bridge "$PID_agent" "$PID_td_src" 77
         lines_ok bridge --pcap "$TMP/src.pcap" --mac "$MAC_BR" \
             --conf tests/mirror/fixtures/bridge.conf --amazon-dns 10.9.1.2 \
@@ -371,6 +373,14 @@ print(sum(1 for _ in R(sys.argv[1])))' "$TMP/outer.pcap")
             ok "bridge: skip counters (never_mirrored, amazon_dns) count"
         else
             ko "bridge: skip counters"; cat "$TMP/agent.out"
+        fi
+        # The metrics served before the end agree with the sensor's capture.
+        m=$(sed -n 's/^periscope_mirror_sent_total{interface="br0",direction="in"} //p' "$TMP/metrics.txt")
+        nv=$(sed -n 's/^periscope_mirror_never_mirrored_total{interface="br0",kind="ntp"} //p' "$TMP/metrics.txt")
+        if [ -n "$m" ] && [ "$m" = "$n" ] && [ "$nv" = 1 ]; then
+            ok "bridge: --metrics: sent $m, never mirrored ntp $nv"
+        else
+            ko "bridge: --metrics: sent '$m' (sensor got $n), ntp '$nv'"; head -20 "$TMP/metrics.txt"
         fi
     else
         ko "bridge: setup failed"; tail -3 "$TMP"/*.out
