@@ -162,18 +162,17 @@ uint32_t ps_mpkt_flow_hash(const struct ps_mpkt *p)
 
 /* ---- frames -------------------------------------------------------------- */
 
-static bool addr_is(const struct ps_mpkt *p, const uint8_t *addr, const char *text)
-{
-    uint8_t want[16] = {0};
-    if (inet_pton(p->ver == 4 ? AF_INET : AF_INET6, text, want) != 1)
-        return false;
-    return memcmp(addr, want, p->ver == 4 ? 4 : 16) == 0;
-}
+/* The link-local service addresses, as bytes (compared per packet). */
+static const uint8_t imds4[4] = {169, 254, 169, 254}, ntp4[4] = {169, 254, 169, 123},
+                     kms4a[4] = {169, 254, 169, 250}, kms4b[4] = {169, 254, 169, 251};
+static const uint8_t imds6[16] = {0xfd, 0, 0x0e, 0xc2, [14] = 0x02, [15] = 0x54},
+                     ntp6[16] = {0xfd, 0, 0x0e, 0xc2, [14] = 0x01, [15] = 0x23};
 
-static bool either_is(const struct ps_mpkt *p, const char *v4, const char *v6)
+static bool either_is(const struct ps_mpkt *p, const uint8_t *v4, const uint8_t *v6)
 {
-    const char *t = p->ver == 4 ? v4 : v6;
-    return t && (addr_is(p, p->src, t) || addr_is(p, p->dst, t));
+    const uint8_t *a = p->ver == 4 ? v4 : v6;
+    size_t n = p->ver == 4 ? 4 : 16;
+    return a && (memcmp(p->src, a, n) == 0 || memcmp(p->dst, a, n) == 0);
 }
 
 static bool port_is(const struct ps_mpkt *p, uint16_t a, uint16_t b)
@@ -190,11 +189,11 @@ static uint8_t never_class(const struct ps_mpkt *p)
         return PS_MNEVER_DHCP;
     if (p->proto == 17 && port_is(p, 123, 123))
         return PS_MNEVER_NTP;
-    if (either_is(p, "169.254.169.254", "fd00:ec2::254"))
+    if (either_is(p, imds4, imds6))
         return PS_MNEVER_IMDS;
-    if (either_is(p, "169.254.169.123", "fd00:ec2::123"))
+    if (either_is(p, ntp4, ntp6))
         return PS_MNEVER_NTP;
-    if (either_is(p, "169.254.169.250", NULL) || either_is(p, "169.254.169.251", NULL))
+    if (either_is(p, kms4a, NULL) || either_is(p, kms4b, NULL))
         return PS_MNEVER_WINACT;
     return PS_MNEVER_NONE;
 }
