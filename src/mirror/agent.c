@@ -85,6 +85,7 @@ struct agent {
     struct sess sess[PS_MF_MAX_SESSIONS];
     struct batch b4, b6;
     double tokens, last_refill;
+    double window_cpu, budget; /* CPU seconds at the window's start; allowed per window */
     uint64_t total_mirrored;
     int mfd;
 };
@@ -269,8 +270,8 @@ static int open_source(struct src *s, const char *iface, uint32_t mark, uint32_t
     };
     struct sock_fprog fp = {.len = 4, .filter = prog};
     int v3 = TPACKET_V3;
-    s->block_size = 1u << 20;
-    s->nblocks = ring_mb ? ring_mb : 32;
+    s->block_size = 1u << 18; /* small blocks: the CPU budget is checked per block */
+    s->nblocks = (ring_mb ? ring_mb : 32) * 4;
     struct tpacket_req3 req = {.tp_block_size = s->block_size,
                                .tp_block_nr = s->nblocks,
                                .tp_frame_size = 2048,
@@ -469,8 +470,23 @@ static int drain(struct agent *a, int si, int max)
         __atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
         s->cur = (s->cur + 1) % s->nblocks;
         done++;
+        if (a->budget > 0 && cpu_s() - a->window_cpu >= a->budget)
+            break; /* over the CPU budget: the rest waits for the next window */
     }
     return done;
+}
+
+/* Frames in blocks handed to us but not read (at exit, over the budget). */
+static uint64_t unread(const struct src *s)
+{
+    uint64_t n = 0;
+    for (unsigned k = 0; k < s->nblocks; k++) {
+        const struct tpacket_block_desc *bd =
+            (const struct tpacket_block_desc *)(const void *)(s->ring + (size_t)k * s->block_size);
+        if (__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER)
+            n += bd->hdr.bh1.num_pkts;
+    }
+    return n;
 }
 
 static void ring_drops(struct agent *a)
@@ -735,19 +751,21 @@ int ps_mirror_run(const struct ps_magent_opts *o)
         pfd[np++] = (struct pollfd){.fd = a->mfd, .events = POLLIN};
     }
     double start = mono_s(), last_stats = start, last_resolve = start;
-    double window = start, window_cpu = cpu_s();
+    double window = start;
     const double win_len = 0.1, budget = o->cpu_pct ? win_len * o->cpu_pct / 100.0 : 0;
+    a->window_cpu = cpu_s();
+    a->budget = budget;
     a->last_refill = start;
     status = 0;
     while (!stop_flag && !(o->max_packets && a->total_mirrored >= o->max_packets)) {
         double now = mono_s();
         if (now - window >= win_len) {
             window = now;
-            window_cpu = cpu_s();
+            a->window_cpu = cpu_s();
         }
         /* Over the CPU budget: stop reading until the window ends. The ring
          * fills, the kernel drops copies (never the traffic) and counts. */
-        bool over = budget > 0 && cpu_s() - window_cpu >= budget;
+        bool over = budget > 0 && cpu_s() - a->window_cpu >= budget;
         int tmo = over ? (int)((window + win_len - now) * 1000) + 1 : 100;
         for (int i = 0; i < np; i++)
             pfd[i].events = (over && i != midx) ? 0 : POLLIN;
@@ -760,7 +778,7 @@ int ps_mirror_run(const struct ps_magent_opts *o)
         if (!over)
             for (int i = 0; i < np; i++)
                 if (i != midx)
-                    drain(a, pidx[i], 8);
+                    drain(a, pidx[i], 32);
         if (midx >= 0 && (pfd[midx].revents & POLLIN))
             metrics_serve(a, mbuf, mcap);
         now = mono_s();
@@ -775,13 +793,18 @@ int ps_mirror_run(const struct ps_magent_opts *o)
             resolve_all(a, false, err, sizeof(err), &bad);
         }
     }
-    /* The block being filled is handed over within its retire timeout. */
+    /* The block being filled is handed over within its retire timeout. What
+     * is in the ring is read within one more window of the CPU budget; what
+     * is left then is counted as dropped (ring_full), not read. */
     for (int i = 0; i < np; i++)
         pfd[i].events = i == midx ? 0 : POLLIN;
     poll(pfd, (nfds_t)np, 50);
+    a->window_cpu = cpu_s();
     for (int i = 0; i < np; i++)
-        if (i != midx)
+        if (i != midx) {
             drain(a, pidx[i], (int)a->src[pidx[i]].nblocks);
+            a->src[pidx[i]].skip[SK_RING] += unread(&a->src[pidx[i]]);
+        }
     ring_drops(a);
     if (!o->quiet) {
         stats_line(a, stderr);

@@ -297,6 +297,10 @@ client_del
 # the agent's own output (the socket mark, dropped by the capture's BPF).
 C=pm-cli3-$SFX S=pm-srv3-$SFX M=pm-sen3-$SFX
 if client_net && sensor "$M"; then
+    # No IPv6 here: router and neighbour solicitations, MLD reports at random
+    # times could fall before the agent starts or after it stops.
+    nsx "$C" sysctl -qw net.ipv6.conf.m0.disable_ipv6=1
+    nsx "$M" sysctl -qw net.ipv6.conf.m1.disable_ipv6=1
     printf 'vni = 5\nrule = ingress 1 accept\nrule = egress 1 accept\nrule = ingress 2 accept source ::/0\nrule = egress 2 accept source ::/0\n' >"$TMP/loop.conf"
     bg td-src "$C" tcpdump --immediate-mode -i m0 -n -s 0 -U -w "$TMP/src.pcap"
     wait_line "$TMP/td-src.out" 'listening on'
