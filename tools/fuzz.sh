@@ -11,7 +11,7 @@ out=build-fuzz
 mkdir -p "$out"
 CC=${FUZZ_CC:-clang}
 flags="-std=c11 -D_GNU_SOURCE -g -O1 -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
-src="$(ls src/core/*.c src/decode/*.c src/defrag/*.c src/detect/*.c src/flow/*.c src/output/*.c src/source/*.c src/store/*.c src/flowlogs/*.c src/app/*.c src/stream/*.c src/cost/*.c 2>/dev/null) src/cli/pipeline.c src/cli/config.c"
+src="$(ls src/core/*.c src/decode/*.c src/defrag/*.c src/detect/*.c src/flow/*.c src/output/*.c src/source/*.c src/store/*.c src/flowlogs/*.c src/app/*.c src/stream/*.c src/cost/*.c src/mirror/*.c 2>/dev/null) src/cli/pipeline.c src/cli/config.c"
 if ! echo 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n){(void)d;(void)n;return 0;}' |
         $CC -fsanitize=fuzzer -x c - -o "$out/probe" 2>/dev/null; then
     echo "SKIP fuzz: $CC with libFuzzer not available (apt-get install clang libclang-rt-14-dev)"

@@ -24,6 +24,7 @@
 
 #include "cli/cmd_cost.h"
 #include "cli/cmd_flowlogs.h"
+#include "cli/cmd_mirror.h"
 #include "cli/config.h"
 #include "cli/pipeline.h"
 #include "cli/workers.h"
@@ -48,6 +49,7 @@ static const char usage_main[] =
     "  listen         be a mirror target: VXLAN and GENEVE on UDP sockets, until SIGTERM\n"
     "  flowlogs import|query|report  VPC Flow Logs into the SQLite store, SQL and reports\n"
     "  cost           AWS Traffic Mirroring plan: eligibility, monthly cost, coverage gaps\n"
+    "  mirror         Traffic Mirroring for hosts AWS cannot mirror: VXLAN to a target\n"
     "\n"
     "Run 'periscope COMMAND --help' for the options of a command.\n"
     "  -h, --help       this help\n"
@@ -1388,6 +1390,8 @@ int main(int argc, char **argv)
         return ps_cmd_flowlogs(argc - 1, argv + 1);
     if (strcmp(cmd, "cost") == 0)
         return ps_cmd_cost(argc - 1, argv + 1);
+    if (strcmp(cmd, "mirror") == 0)
+        return ps_cmd_mirror(argc - 1, argv + 1);
     fprintf(stderr, "periscope: unknown command '%s'\n", cmd);
     fputs(usage_main, stderr);
     return 1;

@@ -24,6 +24,7 @@ int main(void)
         {"http", test_http},
         {"ssh", test_ssh},
         {"tls", test_tls},
+        {"mirror_filter", test_mirror_filter},
     };
     int passed = 0, failed = 0;
     for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {

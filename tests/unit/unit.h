@@ -67,5 +67,6 @@ int unit_tcp_stream(const char *path, uint16_t port, uint8_t *buf[2], size_t len
 size_t unit_feed(const uint8_t *d, size_t n, size_t step, size_t first,
                  size_t (*fn)(void *st, const uint8_t *d, size_t n), void *st);
 void test_tls(void);
+void test_mirror_filter(void);
 
 #endif
