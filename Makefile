@@ -8,7 +8,7 @@ WARN = -Wall -Wextra -Wshadow -Wformat=2 -Wvla -Wimplicit-fallthrough -Wstrict-p
        -Wmissing-prototypes -Wno-missing-field-initializers
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(WERROR) -Isrc $(CFLAGS)
-LDLIBS = -lpcap -lsqlite3 -lz -lcrypto
+LDLIBS = -lpcap -lsqlite3 -lz -lcrypto -lcurl -lpthread
 
 SRC = $(wildcard src/core/*.c src/decode/*.c src/defrag/*.c src/detect/*.c src/flow/*.c src/output/*.c src/store/*.c src/flowlogs/*.c \
        src/app/*.c src/stream/*.c)

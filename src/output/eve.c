@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "output/clickhouse.h"
 #include "output/db.h"
 #include "output/output.h"
 
@@ -57,14 +58,21 @@ const char *ps_addr_str(uint8_t ver, const uint8_t *a, char out[46])
     return out;
 }
 
+/* Every finished EVE record ends here: the EVE file f (NULL: none) and the
+ * ClickHouse sink, which takes the record as it is (clickhouse.h). */
 static void write_line(struct ps_out *o, FILE *f)
 {
     if (o->j.overflow) {
         o->overflow++;
         return;
     }
+    if (o->ch)
+        ps_ch_record(o->ch, o->j.buf, o->j.len);
+    if (!f)
+        return;
     o->j.buf[o->j.len] = '\n';
     fwrite(o->j.buf, 1, o->j.len + 1, f);
+    o->eve_records++;
 }
 
 static void hex64(char out[17], uint64_t v)
@@ -139,7 +147,7 @@ static const char *state_name(const struct ps_flow *f)
 void ps_out_flow_end(void *ctx, const struct ps_flow *f, enum ps_flow_end why)
 {
     struct ps_out *o = ctx;
-    if (!o->eve && !o->db)
+    if (!o->eve && !o->db && !o->ch)
         return;
     struct ps_json *j = &o->j;
     const struct ps_flow_key *k = &f->key;
@@ -224,10 +232,7 @@ void ps_out_flow_end(void *ctx, const struct ps_flow *f, enum ps_flow_end why)
         ps_json_obj_end(j);
     }
     ps_json_obj_end(j);
-    if (o->eve) {
-        write_line(o, o->eve);
-        o->eve_records++;
-    }
+    write_line(o, o->eve);
     if (o->db && !j->overflow) {
         const char *eni = s0 && s0->m.has_vni ? ps_eni_lookup(o->eni, s0->m.vni) : NULL;
         ps_dbsink_flow(o->db, f, why, s0 ? s0 : s1, eni, j->buf, j->len);
@@ -237,7 +242,7 @@ void ps_out_flow_end(void *ctx, const struct ps_flow *f, enum ps_flow_end why)
 void ps_out_stats(struct ps_out *o, uint64_t ts_us, const struct ps_counters *c,
                   uint64_t active_flows)
 {
-    if (!o->eve)
+    if (!o->eve && !o->ch)
         return;
     struct ps_json *j = &o->j;
     char ts[32];
@@ -288,7 +293,6 @@ void ps_out_stats(struct ps_out *o, uint64_t ts_us, const struct ps_counters *c,
     ps_json_obj_end(j);
     ps_json_obj_end(j);
     write_line(o, o->eve);
-    o->eve_records++;
 }
 
 /* Common head of packet-derived events: time, type, addresses, mirror. */
@@ -318,7 +322,7 @@ static void event_head(struct ps_out *o, const char *type, uint64_t ts, uint8_t 
 void ps_out_alert(void *ctx, const struct ps_alert *al)
 {
     struct ps_out *o = ctx;
-    if (!o->eve && !o->db)
+    if (!o->eve && !o->db && !o->ch)
         return;
     const struct ps_sig_info *si = &ps_sig_table[al->sig];
     struct ps_json *j = &o->j;
@@ -343,10 +347,7 @@ void ps_out_alert(void *ctx, const struct ps_alert *al)
     ps_json_obj_end(j);
     ps_json_obj_end(j);
     ps_json_obj_end(j);
-    if (o->eve) {
-        write_line(o, o->eve);
-        o->eve_records++;
-    }
+    write_line(o, o->eve);
     if (o->db && !j->overflow)
         ps_dbsink_alert(o->db, al, j->buf, j->len);
 }
@@ -354,7 +355,7 @@ void ps_out_alert(void *ctx, const struct ps_alert *al)
 void ps_out_anomaly(void *ctx, const struct ps_pkt *p, const char *name)
 {
     struct ps_out *o = ctx;
-    if (!o->eve)
+    if (!o->eve && !o->ch)
         return;
     struct ps_json *j = &o->j;
     bool ports = p->has_ports && (p->proto == 6 || p->proto == 17);
@@ -366,5 +367,4 @@ void ps_out_anomaly(void *ctx, const struct ps_pkt *p, const char *name)
     ps_json_obj_end(j);
     ps_json_obj_end(j);
     write_line(o, o->eve);
-    o->eve_records++;
 }
