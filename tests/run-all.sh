@@ -47,6 +47,7 @@ suite e2e tests/e2e/kernel-vxlan.sh "$san"
 suite listen tests/cli/listen.sh "$san"
 suite e2e-listen tests/e2e/listen-vxlan.sh "$san"
 suite e2e-listen-iface tests/e2e/listen-iface.sh "$san"
+suite clickhouse tests/clickhouse/run.sh "$san"
 suite valgrind tests/lib/valgrind.sh build/periscope
 suite hostile tests/lib/hostile.sh "$san"
 suite floods tests/lib/floods.sh build/periscope

@@ -12,6 +12,8 @@ PACKAGES=(
     # tests: captures made with real tools in network namespaces
     python3-scapy iproute2 tcpdump nginx-light dnsmasq-base bind9-dnsutils curl
     iputils-ping ethtool
+    # tests: the ClickHouse sink against a real server (18.16 on Debian 12: ~10 MB)
+    clickhouse-server clickhouse-client
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -79,6 +79,9 @@ static const char usage_read[] =
     "                            (default 64M; K, M, G suffixes); when full the newest\n"
     "                            are dropped and counted (clickhouse.dropped.*); read\n"
     "                            waits for room while the server takes batches\n"
+    "      --clickhouse-wait S   at exit, wait at most S seconds for ClickHouse to take\n"
+    "                            what is buffered (default 10); the rest is counted in\n"
+    "                            clickhouse.dropped.shutdown\n"
     "      --sessions FILE       JSON of 'aws ec2 describe-traffic-mirror-sessions':\n"
     "                            fills interface-id in the flow log from the VNI\n"
     "      --flowlog-interval S  flow log aggregation interval in seconds (default 60)\n"
@@ -164,6 +167,7 @@ struct read_opts {
     const char *db;
     const char *clickhouse;
     size_t ch_buffer;
+    unsigned ch_wait_s;
     bool no_db;
     const char *filter;
     const char *log_dir;
@@ -404,13 +408,18 @@ static void print_summary(const struct ps_pipeline *w, double secs, const char *
                 ps_ch_error(w->out.ch));
 }
 
-/* Flush the ClickHouse sink at exit: wait at most 10 s for the server, then
- * count what is left as dropped. Returns -1 when any record was dropped. */
-static int ch_finish(struct ps_pipeline *w)
+/* Flush the ClickHouse sink at exit: wait at most wait_s for the server,
+ * then count what is left as dropped. Returns -1 when any record was
+ * dropped. */
+static int ch_finish(struct ps_pipeline *w, unsigned wait_s)
 {
-    ps_ch_close(w->out.ch, 10000);
+    ps_ch_close(w->out.ch, wait_s * 1000);
     ps_ch_counters(w->out.ch, &w->c);
-    return ch_dropped(&w->c) ? -1 : 0;
+    uint64_t n = ch_dropped(&w->c);
+    if (n)
+        fprintf(stderr, "periscope: clickhouse: %" PRIu64 " records not sent (clickhouse.dropped.*)\n",
+                n);
+    return n ? -1 : 0;
 }
 
 static int set_timeout(struct ps_flow_config *fc, const char *arg)
@@ -699,7 +708,7 @@ static uint64_t wall_us(void)
 }
 
 static int listen_loop(struct ps_pipeline *w, struct listen_opts *lo, const char *eve,
-                       const char *fl, bool quiet)
+                       const char *fl, bool quiet, unsigned ch_wait_s)
 {
     struct ps_udp u;
     memset(&u, 0, sizeof(u));
@@ -873,7 +882,7 @@ static int listen_loop(struct ps_pipeline *w, struct listen_opts *lo, const char
     w->c.v[PS_C_KERNEL_DROPS] = u.kernel_drops + afp.kernel_drops;
     ps_pipeline_finish(w);
     if (w->out.ch)
-        ch_finish(w); /* SIGTERM still exits 0: what was dropped is counted */
+        ch_finish(w, ch_wait_s); /* SIGTERM still exits 0: what was dropped is counted */
     if ((w->out.eve && fflush(w->out.eve) != 0) ||
         (w->out.flowlog && fflush(w->out.flowlog) != 0)) {
         fprintf(stderr, "periscope: writing output failed: %s\n", strerror(errno));
@@ -934,6 +943,7 @@ static int cmd_run(int argc, char **argv, bool live)
         O_METRICS,
         O_CH,
         O_CHBUF,
+        O_CHWAIT,
     };
     static const struct option lopts[] = {
         {"filter", required_argument, NULL, 'f'},
@@ -973,11 +983,12 @@ static int cmd_run(int argc, char **argv, bool live)
         {"metrics", required_argument, NULL, O_METRICS},
         {"clickhouse", required_argument, NULL, O_CH},
         {"clickhouse-buffer", required_argument, NULL, O_CHBUF},
+        {"clickhouse-wait", required_argument, NULL, O_CHWAIT},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct read_opts o = {0};
+    struct read_opts o = {.ch_wait_s = 10};
     struct listen_opts lo = {0};
     struct ps_pipeline_config cfg;
     ps_pipeline_config_default(&cfg);
@@ -1144,6 +1155,9 @@ static int cmd_run(int argc, char **argv, bool live)
         case O_CHBUF:
             o.ch_buffer = parse_size(optarg, "--clickhouse-buffer");
             break;
+        case O_CHWAIT:
+            o.ch_wait_s = (unsigned)parse_ulong(optarg, 86400, "--clickhouse-wait (seconds)");
+            break;
         default:
             die_usage("bad option", NULL);
         }
@@ -1277,7 +1291,7 @@ static int cmd_run(int argc, char **argv, bool live)
         ps_out_flowlog_header(&w->out);
     }
     if (live) {
-        int rc = listen_loop(w, &lo, eve, fl, o.quiet);
+        int rc = listen_loop(w, &lo, eve, fl, o.quiet, o.ch_wait_s);
         ps_ch_free(w->out.ch);
         if (w->out.db)
             ps_dbsink_close(w->out.db);
@@ -1324,7 +1338,7 @@ static int cmd_run(int argc, char **argv, bool live)
             status = 1;
         }
     }
-    if (w->out.ch && ch_finish(w) != 0)
+    if (w->out.ch && ch_finish(w, o.ch_wait_s) != 0)
         status = 1;
     if (!o.quiet)
         print_summary(w, secs, eve && strcmp(eve, "-") ? eve : NULL,

@@ -161,11 +161,11 @@ enum ps_counter_kind {
     X(CH_DROP_REFUSED, "clickhouse.dropped.refused", PS_CK_COUNT,                                  \
       "records of batches ClickHouse refused 5 times (its error is in the summary)")               \
     X(CH_DROP_TOO_LARGE, "clickhouse.dropped.too_large", PS_CK_COUNT,                              \
-      "records larger than one batch chunk (--clickhouse-buffer / 32, or / 4 when small)")         \
+      "records larger than one batch chunk (--clickhouse-buffer / 32; / 4 under 512 KiB)")          \
     X(CH_DROP_MALFORMED, "clickhouse.dropped.malformed", PS_CK_COUNT,                              \
       "records that are not a JSON object with an event_type (never expected)")                    \
     X(CH_DROP_SHUTDOWN, "clickhouse.dropped.shutdown", PS_CK_COUNT,                                \
-      "records still unsent to ClickHouse when the wait at exit (10 s) ended")                     \
+      "records still unsent to ClickHouse when the wait at exit (--clickhouse-wait) ended")        \
     X(ALERTS, "alert.emitted", PS_CK_COUNT, "alerts written")                                      \
     X(ANOMALY_EVENTS, "alert.anomaly_events", PS_CK_COUNT, "anomaly events written")               \
     X(ANOMALY_EVENTS_SUPPRESSED, "alert.anomaly_events_suppressed", PS_CK_COUNT,                   \

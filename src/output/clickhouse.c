@@ -16,7 +16,7 @@
 #define STOP_BACKOFF_MS 250 /* while flushing at exit: try again soon */
 #define REQ_TIMEOUT_MS  30000
 #define CONN_TIMEOUT_MS 3000
-#define MIN_BUFFER      (64u << 10)
+#define MIN_BUFFER      (4u << 10)
 
 struct chunk {
     struct chunk *next;
@@ -90,12 +90,6 @@ static void deadline(struct timespec *ts, unsigned ms)
         ts->tv_sec++;
         ts->tv_nsec -= 1000000000;
     }
-}
-
-static void set_err(struct ps_ch *ch, const char *what, const char *detail)
-{
-    if (!ch->err[0])
-        snprintf(ch->err, sizeof(ch->err), "%.60s%s%.180s", what, detail[0] ? ": " : "", detail);
 }
 
 /* ---- chunks (callers hold mu) ------------------------------------------ */
@@ -207,9 +201,9 @@ static int on_progress(void *ctx, curl_off_t a, curl_off_t b, curl_off_t c, curl
     return stop;
 }
 
-/* POST one batch. Returns 0 when taken, 1 when the server refused it, -1
- * when the server could not be reached. */
-static int post(struct ps_ch *ch, const struct chunk *c)
+/* POST one batch. Returns 0 when taken, 1 when the server refused it (why
+ * in msg), -1 when the server could not be reached (why in msg). */
+static int post(struct ps_ch *ch, const struct chunk *c, char *msg, size_t msglen)
 {
     CURL *h = ch->curl;
     ch->reply_len = 0;
@@ -219,9 +213,7 @@ static int post(struct ps_ch *ch, const struct chunk *c)
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->len);
     CURLcode rc = curl_easy_perform(h);
     if (rc != CURLE_OK) {
-        pthread_mutex_lock(&ch->mu);
-        set_err(ch, "cannot reach the server", curl_easy_strerror(rc));
-        pthread_mutex_unlock(&ch->mu);
+        snprintf(msg, msglen, "cannot reach the server: %s", curl_easy_strerror(rc));
         return -1;
     }
     long code = 0;
@@ -231,11 +223,8 @@ static int post(struct ps_ch *ch, const struct chunk *c)
     char *nl = strchr(ch->reply, '\n');
     if (nl)
         *nl = 0;
-    char what[64];
-    snprintf(what, sizeof(what), "insert into %s: HTTP %ld", ps_ch_table_name(c->table), code);
-    pthread_mutex_lock(&ch->mu);
-    set_err(ch, what, ch->reply);
-    pthread_mutex_unlock(&ch->mu);
+    snprintf(msg, msglen, "insert into %s: HTTP %ld: %.180s", ps_ch_table_name(c->table), code,
+             ch->reply);
     return 1;
 }
 
@@ -263,9 +252,18 @@ static void *sender(void *arg)
             ch->qtail = NULL;
         ch->inflight = c;
         pthread_mutex_unlock(&ch->mu);
-        int rc = post(ch, c);
+        char msg[256];
+        int rc = post(ch, c, msg, sizeof(msg));
         pthread_mutex_lock(&ch->mu);
         ch->inflight = NULL;
+        /* Say so when the server goes away and when it is back: an operator
+         * (and the tests) can tell an outage from a quiet sensor. */
+        if (rc && ch->healthy)
+            fprintf(stderr, "periscope: clickhouse: %s; keeping records and retrying\n", msg);
+        else if (!rc && !ch->healthy)
+            fprintf(stderr, "periscope: clickhouse: the server takes records again\n");
+        if (rc && !ch->err[0])
+            snprintf(ch->err, sizeof(ch->err), "%s", msg);
         if (rc == 0 || (rc > 0 && ++c->refusals >= MAX_REFUSALS)) {
             ch->st[rc == 0 ? ST_SENT : ST_REFUSED] += c->rows;
             if (rc == 0)
@@ -314,9 +312,9 @@ struct ps_ch *ps_ch_open(const char *url, size_t buffer_bytes, char *err, size_t
     }
     for (int t = 0; t < PS_CH__TABLES; t++)
         ps_ch_insert_url(&u, (enum ps_ch_table)t, ch->url[t], sizeof(ch->url[t]));
-    /* 32 chunks of at most 8 MiB; small buffers get at least 4. */
+    /* 32 chunks of at most 8 MiB; buffers under 512 KiB get 4. */
     size_t cs = buffer_bytes / 32;
-    if (cs < buffer_bytes / 4 && cs < (16u << 10))
+    if (cs < (16u << 10))
         cs = buffer_bytes / 4;
     if (cs > (8u << 20))
         cs = 8u << 20;

@@ -88,7 +88,7 @@ int ps_ch_insert_url(const struct ps_ch_url *u, enum ps_ch_table t, char *out, s
 
 struct ps_ch;
 
-/* Start the sink for url with a buffer of buffer_bytes (at least 64 KiB).
+/* Start the sink for url with a buffer of buffer_bytes (at least 4 KiB).
  * Returns NULL with a message in err. */
 struct ps_ch *ps_ch_open(const char *url, size_t buffer_bytes, char *err, size_t errlen);
 
