@@ -417,8 +417,8 @@ static int ch_finish(struct ps_pipeline *w, unsigned wait_s)
     ps_ch_counters(w->out.ch, &w->c);
     uint64_t n = ch_dropped(&w->c);
     if (n)
-        fprintf(stderr, "periscope: clickhouse: %" PRIu64 " records not sent (clickhouse.dropped.*)\n",
-                n);
+        fprintf(stderr,
+                "periscope: clickhouse: %" PRIu64 " records not sent (clickhouse.dropped.*)\n", n);
     return n ? -1 : 0;
 }
 
@@ -1274,8 +1274,8 @@ static int cmd_run(int argc, char **argv, bool live)
     }
     if (o.clickhouse) {
         char err[300];
-        w->out.ch = ps_ch_open(o.clickhouse, o.ch_buffer ? o.ch_buffer : 64u << 20, err,
-                               sizeof(err));
+        w->out.ch =
+            ps_ch_open(o.clickhouse, o.ch_buffer ? o.ch_buffer : 64u << 20, err, sizeof(err));
         if (!w->out.ch) {
             fprintf(stderr, "periscope: %s\n", err);
             return 1;

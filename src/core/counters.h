@@ -155,13 +155,13 @@ enum ps_counter_kind {
     X(CH_ROWS_SENT, "clickhouse.rows_sent", PS_CK_COUNT, "records ClickHouse accepted (rows)")     \
     X(CH_BATCHES_SENT, "clickhouse.batches_sent", PS_CK_COUNT, "inserts ClickHouse accepted")      \
     X(CH_RETRIES, "clickhouse.retries", PS_CK_COUNT,                                               \
-      "inserts that failed (server down, unreachable or refusing) and were tried again")          \
+      "inserts that failed (server down, unreachable or refusing) and were tried again")           \
     X(CH_DROP_BUFFER_FULL, "clickhouse.dropped.buffer_full", PS_CK_COUNT,                          \
       "records not sent to ClickHouse: --clickhouse-buffer was full (the newest are dropped)")     \
     X(CH_DROP_REFUSED, "clickhouse.dropped.refused", PS_CK_COUNT,                                  \
       "records of batches ClickHouse refused 5 times (its error is in the summary)")               \
     X(CH_DROP_TOO_LARGE, "clickhouse.dropped.too_large", PS_CK_COUNT,                              \
-      "records larger than one batch chunk (--clickhouse-buffer / 32; / 4 under 512 KiB)")          \
+      "records larger than one batch chunk (--clickhouse-buffer / 32; / 4 under 512 KiB)")         \
     X(CH_DROP_MALFORMED, "clickhouse.dropped.malformed", PS_CK_COUNT,                              \
       "records that are not a JSON object with an event_type (never expected)")                    \
     X(CH_DROP_SHUTDOWN, "clickhouse.dropped.shutdown", PS_CK_COUNT,                                \

@@ -727,7 +727,7 @@ int ps_ch_url_parse(struct ps_ch_url *u, const char *url, char *err, size_t errl
     for (const char *p = q ? q + 1 : NULL; p && *p;) {
         const char *amp = strchr(p, '&');
         size_t l = amp ? (size_t)(amp - p) : strlen(p);
-        if (l > 9 && strncmp(p, "database=", 9) == 0) {
+        if (l >= 9 && strncmp(p, "database=", 9) == 0) {
             if (!ps_ch_ident_ok(p + 9, l - 9)) {
                 snprintf(err, errlen, "--clickhouse: database=%.*s is not a plain name",
                          (int)(l - 9), p + 9);
