@@ -200,23 +200,27 @@ static void test_url(void)
 {
     struct ps_ch_url u;
     char err[256], url[2048];
-    CHECK_EQ(ps_ch_url_parse(&u, "http://127.0.0.1:8123/", err, sizeof(err)), 0);
-    CHECK_STR(u.base, "http://127.0.0.1:8123/");
-    CHECK_STR(u.params, "");
-    CHECK_STR(u.db, "periscope");
-    CHECK_EQ(ps_ch_insert_url(&u, PS_CH_FLOWS, url, sizeof(url)), 0);
-    CHECK_STR(url, "http://127.0.0.1:8123/?input_format_skip_unknown_fields=1&query=INSERT%20INTO%"
-                   "20periscope.flows%20FORMAT%20JSONEachRow");
-    CHECK_EQ(ps_ch_url_parse(&u,
-                             "HTTPS://u:p@ch.example:8443/x?user=a&database=sensor_1&password=b",
-                             err, sizeof(err)),
-             0);
-    CHECK_STR(u.base, "HTTPS://u:p@ch.example:8443/x");
-    CHECK_STR(u.params, "user=a&password=b");
-    CHECK_STR(u.db, "sensor_1");
-    CHECK_EQ(ps_ch_insert_url(&u, PS_CH_EVENTS, url, sizeof(url)), 0);
-    CHECK_STR(url, "HTTPS://u:p@ch.example:8443/x?user=a&password=b&input_format_skip_unknown_"
-                   "fields=1&query=INSERT%20INTO%20sensor_1.events%20FORMAT%20JSONEachRow");
+    static const struct {
+        const char *url, *base, *params, *db;
+        enum ps_ch_table t;
+        const char *insert;
+    } good[] = {
+        {"http://127.0.0.1:8123/", "http://127.0.0.1:8123/", "", "periscope", PS_CH_FLOWS,
+         "http://127.0.0.1:8123/?input_format_skip_unknown_fields=1&query=INSERT%20INTO%"
+         "20periscope.flows%20FORMAT%20JSONEachRow"},
+        {"HTTPS://u:p@ch.example:8443/x?user=a&database=sensor_1&password=b",
+         "HTTPS://u:p@ch.example:8443/x", "user=a&password=b", "sensor_1", PS_CH_EVENTS,
+         "HTTPS://u:p@ch.example:8443/x?user=a&password=b&input_format_skip_unknown_"
+         "fields=1&query=INSERT%20INTO%20sensor_1.events%20FORMAT%20JSONEachRow"},
+    };
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        CHECK_EQ(ps_ch_url_parse(&u, good[i].url, err, sizeof(err)), 0);
+        CHECK_STR(u.base, good[i].base);
+        CHECK_STR(u.params, good[i].params);
+        CHECK_STR(u.db, good[i].db);
+        CHECK_EQ(ps_ch_insert_url(&u, good[i].t, url, sizeof(url)), 0);
+        CHECK_STR(url, good[i].insert);
+    }
     CHECK_EQ(ps_ch_insert_url(&u, PS_CH_EVENTS, url, 40), -1);
     CHECK_EQ(ps_ch_url_parse(&u, "http://h?&&a=1&", err, sizeof(err)), 0);
     CHECK_STR(u.params, "a=1");
