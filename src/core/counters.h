@@ -161,7 +161,7 @@ enum ps_counter_kind {
     X(CH_DROP_REFUSED, "clickhouse.dropped.refused", PS_CK_COUNT,                                  \
       "records of batches ClickHouse refused 5 times (its error is in the summary)")               \
     X(CH_DROP_TOO_LARGE, "clickhouse.dropped.too_large", PS_CK_COUNT,                              \
-      "records larger than one batch chunk (--clickhouse-buffer / 32; / 4 under 512 KiB)")         \
+      "records larger than one batch chunk (--clickhouse-buffer / 16; / 4 under 256 KiB)")         \
     X(CH_DROP_MALFORMED, "clickhouse.dropped.malformed", PS_CK_COUNT,                              \
       "records that are not a JSON object with an event_type (never expected)")                    \
     X(CH_DROP_SHUTDOWN, "clickhouse.dropped.shutdown", PS_CK_COUNT,                                \

@@ -12,21 +12,27 @@ enum ctype { C_STR, C_U64, C_U32, C_U16, C_U8, C_NU32 };
 struct col {
     const char *name;
     const char *path; /* dotted path of the value in the EVE record */
+    uint8_t plen;     /* strlen(path): most paths are told apart by it */
     uint8_t type;
 };
 
+#define COL(name, path, type)              \
+    {                                      \
+        name, path, sizeof(path) - 1, type \
+    }
+
 /* Columns of every table, after time and time_us. */
 static const struct col common_cols[] = {
-    {"event_type", "event_type", C_STR},
-    {"flow_id", "flow_id", C_U64},
-    {"src_ip", "src_ip", C_STR},
-    {"src_port", "src_port", C_U16},
-    {"dest_ip", "dest_ip", C_STR},
-    {"dest_port", "dest_port", C_U16},
-    {"proto", "proto", C_STR},
-    {"vni", "mirror.vni", C_NU32},
-    {"mirror_source", "mirror.source", C_STR},
-    {"app_proto", "app_proto", C_STR},
+    COL("event_type", "event_type", C_STR),
+    COL("flow_id", "flow_id", C_U64),
+    COL("src_ip", "src_ip", C_STR),
+    COL("src_port", "src_port", C_U16),
+    COL("dest_ip", "dest_ip", C_STR),
+    COL("dest_port", "dest_port", C_U16),
+    COL("proto", "proto", C_STR),
+    COL("vni", "mirror.vni", C_NU32),
+    COL("mirror_source", "mirror.source", C_STR),
+    COL("app_proto", "app_proto", C_STR),
 };
 #define NCOMMON (sizeof(common_cols) / sizeof(common_cols[0]))
 #define MAX_OWN 8
@@ -38,65 +44,62 @@ static const struct table {
 } tables[PS_CH__TABLES] = {
     [PS_CH_FLOWS] = {"flows",
                      "flow",
-                     {{"pkts_toserver", "flow.pkts_toserver", C_U64},
-                      {"pkts_toclient", "flow.pkts_toclient", C_U64},
-                      {"bytes_toserver", "flow.bytes_toserver", C_U64},
-                      {"bytes_toclient", "flow.bytes_toclient", C_U64},
-                      {"age", "flow.age", C_U64},
-                      {"state", "flow.state", C_STR},
-                      {"reason", "flow.reason", C_STR},
-                      {"tcp_flags", "tcp.tcp_flags", C_STR}}},
+                     {COL("pkts_toserver", "flow.pkts_toserver", C_U64),
+                      COL("pkts_toclient", "flow.pkts_toclient", C_U64),
+                      COL("bytes_toserver", "flow.bytes_toserver", C_U64),
+                      COL("bytes_toclient", "flow.bytes_toclient", C_U64),
+                      COL("age", "flow.age", C_U64), COL("state", "flow.state", C_STR),
+                      COL("reason", "flow.reason", C_STR),
+                      COL("tcp_flags", "tcp.tcp_flags", C_STR)}},
     [PS_CH_ALERTS] = {"alerts",
                       "alert",
-                      {{"signature_id", "alert.signature_id", C_U32},
-                       {"signature", "alert.signature", C_STR},
-                       {"category", "alert.category", C_STR},
-                       {"severity", "alert.severity", C_U8},
-                       {"detector", "alert.detector", C_STR}}},
+                      {COL("signature_id", "alert.signature_id", C_U32),
+                       COL("signature", "alert.signature", C_STR),
+                       COL("category", "alert.category", C_STR),
+                       COL("severity", "alert.severity", C_U8),
+                       COL("detector", "alert.detector", C_STR)}},
     [PS_CH_ANOMALIES] = {"anomalies",
                          "anomaly",
-                         {{"type", "anomaly.type", C_STR}, {"event", "anomaly.event", C_STR}}},
+                         {COL("type", "anomaly.type", C_STR),
+                          COL("event", "anomaly.event", C_STR)}},
     [PS_CH_STATS] = {"stats",
                      "stats",
-                     {{"pkts_received", "stats.pkts.received", C_U64},
-                      {"pkts_decoded", "stats.pkts.decoded", C_U64},
-                      {"flows_active", "stats.flow.active", C_U64}}},
+                     {COL("pkts_received", "stats.pkts.received", C_U64),
+                      COL("pkts_decoded", "stats.pkts.decoded", C_U64),
+                      COL("flows_active", "stats.flow.active", C_U64)}},
     [PS_CH_DNS] = {"dns",
                    "dns",
-                   {{"type", "dns.type", C_STR},
-                    {"id", "dns.id", C_U32},
-                    {"rrname", "dns.rrname", C_STR},
-                    {"rrtype", "dns.rrtype", C_STR},
-                    {"rcode", "dns.rcode", C_STR}}},
+                   {COL("type", "dns.type", C_STR), COL("id", "dns.id", C_U32),
+                    COL("rrname", "dns.rrname", C_STR), COL("rrtype", "dns.rrtype", C_STR),
+                    COL("rcode", "dns.rcode", C_STR)}},
     [PS_CH_TLS] = {"tls",
                    "tls",
-                   {{"sni", "tls.sni", C_STR},
-                    {"version", "tls.version", C_STR},
-                    {"subject", "tls.subject", C_STR},
-                    {"issuerdn", "tls.issuerdn", C_STR},
+                   {COL("sni", "tls.sni", C_STR),
+                    COL("version", "tls.version", C_STR),
+                    COL("subject", "tls.subject", C_STR),
+                    COL("issuerdn", "tls.issuerdn", C_STR),
                     {"ja3", "tls.ja3.hash", C_STR},
                     {"ja3s", "tls.ja3s.hash", C_STR},
                     {"ja4", "tls.ja4", C_STR}}},
     [PS_CH_QUIC] = {"quic",
                     "quic",
-                    {{"sni", "quic.sni", C_STR},
-                     {"version", "quic.version", C_STR},
+                    {COL("sni", "quic.sni", C_STR),
+                     COL("version", "quic.version", C_STR),
                      {"ja3", "quic.ja3.hash", C_STR}}},
     [PS_CH_HTTP] = {"http",
                     "http",
-                    {{"hostname", "http.hostname", C_STR},
-                     {"url", "http.url", C_STR},
-                     {"http_method", "http.http_method", C_STR},
-                     {"status", "http.status", C_U16},
-                     {"http_user_agent", "http.http_user_agent", C_STR},
-                     {"length", "http.length", C_U64}}},
+                    {COL("hostname", "http.hostname", C_STR), COL("url", "http.url", C_STR),
+                     COL("http_method", "http.http_method", C_STR),
+                     COL("status", "http.status", C_U16),
+                     COL("http_user_agent", "http.http_user_agent", C_STR),
+                     COL("length", "http.length", C_U64)}},
     [PS_CH_SSH] = {"ssh",
                    "ssh",
-                   {{"client_software", "ssh.client.software_version", C_STR},
-                    {"server_software", "ssh.server.software_version", C_STR},
-                    {"client_proto", "ssh.client.proto_version", C_STR},
-                    {"server_proto", "ssh.server.proto_version", C_STR}}},
-    [PS_CH_EVENTS] = {"events", NULL, {{NULL, NULL, 0}}},
+                   {COL("client_software", "ssh.client.software_version", C_STR),
+                    COL("server_software", "ssh.server.software_version", C_STR),
+                    COL("client_proto", "ssh.client.proto_version", C_STR),
+                    COL("server_proto", "ssh.server.proto_version", C_STR)}},
+    [PS_CH_EVENTS] = {"events", NULL, {{NULL, NULL, 0, 0}}},
 };
 
 const char *ps_ch_table_name(enum ps_ch_table t)
@@ -365,9 +368,8 @@ static bool scan_record(struct scan *sc, const char *json, size_t len, scan_cb c
     return sc->i == sc->n;
 }
 
-static bool path_is(const struct scan *sc, const char *p)
+static bool path_is(const struct scan *sc, const char *p, size_t l)
 {
-    size_t l = strlen(p);
     return sc->plen == l && memcmp(sc->path, p, l) == 0;
 }
 
@@ -375,7 +377,7 @@ static bool path_is(const struct scan *sc, const char *p)
 
 static bool type_cb(struct scan *sc, const char *v, size_t vn, char kind)
 {
-    if (sc->depth != 1 || !path_is(sc, "event_type"))
+    if (sc->depth != 1 || !path_is(sc, "event_type", 10))
         return true;
     int *t = sc->ctx;
     if (kind != 's')
@@ -426,15 +428,15 @@ static void take(struct span *s, const char *v, size_t vn, char kind)
 static bool row_cb(struct scan *sc, const char *v, size_t vn, char kind)
 {
     struct found *f = sc->ctx;
-    if (sc->depth == 1 && path_is(sc, "timestamp")) {
+    if (sc->depth == 1 && path_is(sc, "timestamp", 9)) {
         take(&f->ts, v, vn, kind);
         return true;
     }
     for (size_t i = 0; i < NCOMMON; i++)
-        if (path_is(sc, common_cols[i].path))
+        if (path_is(sc, common_cols[i].path, common_cols[i].plen))
             take(&f->common[i], v, vn, kind);
     for (size_t i = 0; i < MAX_OWN && f->t->own[i].name; i++)
-        if (path_is(sc, f->t->own[i].path))
+        if (path_is(sc, f->t->own[i].path, f->t->own[i].plen))
             take(&f->own[i], v, vn, kind);
     return true;
 }

@@ -312,8 +312,9 @@ struct ps_ch *ps_ch_open(const char *url, size_t buffer_bytes, char *err, size_t
     }
     for (int t = 0; t < PS_CH__TABLES; t++)
         ps_ch_insert_url(&u, (enum ps_ch_table)t, ch->url[t], sizeof(ch->url[t]));
-    /* 32 chunks of at most 8 MiB; buffers under 512 KiB get 4. */
-    size_t cs = buffer_bytes / 32;
+    /* 16 chunks of at most 8 MiB (ClickHouse likes inserts of megabytes);
+     * buffers under 256 KiB get 4. */
+    size_t cs = buffer_bytes / 16;
     if (cs < (16u << 10))
         cs = buffer_bytes / 4;
     if (cs > (8u << 20))
