@@ -258,20 +258,26 @@ fi
 # SQLite and ClickHouse, and periscope exits 0.
 sigterm_flush() {
     "$bin" clickhouse-schema --database t_listen | chq --multiquery || return 1
-    local port
+    local port mport
     port=$(free_port)
+    mport=$(free_port)
     rm -rf "$tmp/out"
     "$bin" listen -q -l "$tmp/out" --vxlan "127.0.0.1:$port" --clickhouse "$url?database=t_listen" \
-        2>"$tmp/err" &
+        --metrics "$mport" 2>"$tmp/err" &
     ppid_=$!
     for _ in $(seq 100); do
-        ss -Huln "sport = :$port" | grep -q . && break
+        ss -Huln "sport = :$port" | grep -q . && ss -Htln "sport = :$mport" | grep -q . && break
         sleep 0.1
     done
     local sent
     sent=$(python3 tests/lib/send_vxlan.py tests/pcaps/real-vxlan.pcap 127.0.0.1 "$port")
-    # Every datagram counted before the signal: the metrics-free way is the
-    # kernel's queue draining; SIGTERM reads what is still queued anyway.
+    # The metrics show the sink: its counters and its backlog.
+    curl -s -m 5 "http://127.0.0.1:$mport/metrics" >"$tmp/metrics"
+    grep -q '^periscope_clickhouse_backlog_rows [0-9]' "$tmp/metrics" &&
+        grep -q '^periscope_clickhouse_dropped_total 0$' "$tmp/metrics" &&
+        grep -q '^periscope_counter_total{name="clickhouse.rows_sent",kind="count"} [0-9]' \
+            "$tmp/metrics" || { echo "metrics lack the sink"; head -3 "$tmp/metrics"; return 1; }
+    # SIGTERM reads what is still queued on the socket, then flushes.
     kill -TERM "$ppid_"
     wait "$ppid_" || { echo "listen exited $?"; cat "$tmp/err"; ppid_=; return 1; }
     ppid_=
