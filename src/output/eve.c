@@ -256,6 +256,8 @@ void ps_out_stats(struct ps_out *o, uint64_t ts_us, const struct ps_counters *c,
     /* Groups by the first component of the dotted name, in table order. */
     char group[32] = "";
     for (int i = 0; i < PS_C__COUNT; i++) {
+        if (!o->ch && i >= PS_C_CH_ROWS_SENT && i <= PS_C_CH_DROP_SHUTDOWN)
+            continue; /* the clickhouse object only with --clickhouse */
         const char *name = ps_counter_table[i].name;
         const char *dot = strchr(name, '.');
         size_t gl = (size_t)(dot - name);
