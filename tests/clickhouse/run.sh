@@ -4,9 +4,9 @@
 # configuration in a temporary directory, on 127.0.0.1 at high ports, and
 # stopped at the end. The schema comes from 'periscope clickhouse-schema';
 # each table must hold exactly the EVE records of its event type, records
-# buffered while the server is down must all arrive when it comes up (or be
-# counted as dropped, exactly), and SIGTERM on listen must leave the same
-# flows in EVE, SQLite and ClickHouse.
+# buffered while the server is down (at start or in the middle of a run)
+# must all arrive when it comes up (or be counted as dropped, exactly), and
+# SIGTERM on listen must leave the same flows in EVE, SQLite and ClickHouse.
 # Ends with "clickhouse: N passed, N failed"; exit 77 when clickhouse-server
 # or clickhouse-client is not installed (tools/deps.sh installs them).
 set -u
@@ -295,6 +295,43 @@ if sigterm_flush 2>"$tmp/e2" >"$tmp/e"; then
 else
     bad sigterm-flushes-every-sink "$(head -5 "$tmp/e" "$tmp/e2")"
 fi
+
+# The server stops in the middle of a listen run and comes back: nothing
+# written while it was away is lost (stats events every second mark time).
+server_mid_run() {
+    "$bin" clickhouse-schema --database t_mid | chq --multiquery || return 1
+    local port
+    port=$(free_port)
+    rm -rf "$tmp/out"
+    "$bin" listen -q -l "$tmp/out" --vxlan "127.0.0.1:$port" --stats-interval 1 \
+        --clickhouse "$url?database=t_mid" 2>"$tmp/err" &
+    ppid_=$!
+    local n=0
+    for _ in $(seq 600); do
+        n=$(chq -q "SELECT count() FROM t_mid.stats")
+        [ "$n" -gt 0 ] && break
+        sleep 0.1
+    done
+    [ "$n" -gt 0 ] || { echo "no stats row while running"; return 1; }
+    stop_server
+    wait_for "$tmp/err" 'clickhouse: cannot reach the server.*retrying' || { echo "no retry message"; return 1; }
+    python3 tests/lib/send_vxlan.py tests/pcaps/real-vxlan.pcap 127.0.0.1 "$port" >/dev/null
+    start_server || return 1
+    wait_for "$tmp/err" 'the server takes records again' || { echo "no recovery message"; return 1; }
+    kill -TERM "$ppid_"
+    wait "$ppid_" || { echo "listen exited $?"; ppid_=; return 1; }
+    ppid_=
+    eve_types "$tmp/out/eve.json" >"$tmp/want"
+    ch_types t_mid >"$tmp/got"
+    echo "mid-run: $(tr '\n' ' ' <"$tmp/got")" >&2
+    diff "$tmp/want" "$tmp/got" && grep -q '^flow 10$' "$tmp/got"
+}
+if server_mid_run 2>"$tmp/e2" >"$tmp/e"; then
+    ok "server-stops-mid-run ($(tail -1 "$tmp/e2"))"
+else
+    bad server-stops-mid-run "$(head -5 "$tmp/e" "$tmp/e2")"
+fi
+[ -z "$spid" ] && start_server
 
 # A server that refuses the rows (no such table): retried, then dropped
 # and counted, with the server's error in the summary.
