@@ -109,6 +109,15 @@ static void seal(struct ps_ch *ch, enum ps_ch_table t)
     pthread_cond_signal(&ch->work);
 }
 
+/* Put a batch that was not sent back at the head: order is kept. */
+static void requeue(struct ps_ch *ch, struct chunk *c)
+{
+    c->next = ch->qhead;
+    ch->qhead = c;
+    if (!ch->qtail)
+        ch->qtail = c;
+}
+
 static void release(struct ps_ch *ch, struct chunk *c)
 {
     ch->backlog_rows -= c->rows;
@@ -256,6 +265,10 @@ static void *sender(void *arg)
         int rc = post(ch, c, msg, sizeof(msg));
         pthread_mutex_lock(&ch->mu);
         ch->inflight = NULL;
+        if (rc < 0 && ch->abandon) { /* aborted by ps_ch_close: not a retry */
+            requeue(ch, c);
+            break;
+        }
         /* Say so when the server goes away and when it is back: an operator
          * (and the tests) can tell an outage from a quiet sensor. */
         if (rc && ch->healthy)
@@ -277,10 +290,7 @@ static void *sender(void *arg)
         ch->st[ST_RETRIES]++;
         ch->healthy = false;
         pthread_cond_broadcast(&ch->room);
-        c->next = ch->qhead;
-        ch->qhead = c;
-        if (!ch->qtail)
-            ch->qtail = c;
+        requeue(ch, c);
         backoff = backoff ? backoff * 2 : BACKOFF_MIN_MS;
         if (backoff > BACKOFF_MAX_MS)
             backoff = BACKOFF_MAX_MS;
