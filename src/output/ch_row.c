@@ -613,26 +613,31 @@ long ps_ch_format_row(char *buf, size_t cap, enum ps_ch_table t, const char *jso
      * its strings, so quotes and backslashes are all there is to escape;
      * blanks between tokens are kept as they are (escaped if control). */
     puts_(&o, ",\"record\":\"");
-    static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < len && !o.full; i++) {
+    /* Exact size first, then one tight loop with no bound checks. */
+    size_t need = len;
+    for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)json[i];
-        size_t run = i;
-        while (run < len && json[run] != '"' && json[run] != '\\' &&
-               (unsigned char)json[run] >= 0x20)
-            run++;
-        if (run > i) {
-            put(&o, json + i, run - i);
-            i = run - 1;
-            continue;
-        }
+        need += c == '"' || c == '\\' ? 1 : c < 0x20 ? 5 : 0;
+    }
+    if (o.full || o.cap - o.n < need)
+        return 0;
+    static const char hex[] = "0123456789abcdef";
+    char *w = o.p + o.n;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)json[i];
         if (c == '"' || c == '\\') {
-            char e[2] = {'\\', (char)c};
-            put(&o, e, 2);
+            *w++ = '\\';
+            *w++ = (char)c;
+        } else if (c < 0x20) {
+            memcpy(w, "\\u00", 4);
+            w[4] = hex[c >> 4];
+            w[5] = hex[c & 15];
+            w += 6;
         } else {
-            char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-            put(&o, e, 6);
+            *w++ = (char)c;
         }
     }
+    o.n += need;
     put(&o, "\"}\n", 3);
     return o.full ? 0 : (long)o.n;
 }
