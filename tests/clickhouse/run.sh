@@ -29,6 +29,19 @@ trap cleanup EXIT
 pass=0 fail=0
 ok() { echo "ok   clickhouse/$1"; pass=$((pass + 1)); }
 bad() { echo "FAIL clickhouse/$1: $2"; fail=$((fail + 1)); }
+# Run one case: ok with the last line it wrote to stderr as a note, or FAIL
+# with what it said. The server is started again when a case left it down.
+check() { # name, command...
+    local name=$1 note
+    shift
+    if "$@" >"$tmp/e" 2>"$tmp/e2"; then
+        note=$(tail -1 "$tmp/e2")
+        ok "$name${note:+ ($note)}"
+    else
+        bad "$name" "$(cat "$tmp/e" "$tmp/e2" | head -5)"
+    fi
+    [ -n "$spid" ] || start_server
+}
 
 # Two free high ports: HTTP and the native protocol (clickhouse-client).
 free_port() {
@@ -139,7 +152,7 @@ schema() {
         [ "$(chq -q "SELECT count() FROM system.tables WHERE database = 't_schema'")" = 10 ] &&
         ! "$bin" clickhouse-schema --database 'x;DROP' >/dev/null 2>&1
 }
-if schema 2>"$tmp/e"; then ok schema; else bad schema "$(head -3 "$tmp/e")"; fi
+check schema schema
 
 # Round trip: every table holds exactly the EVE records of its types, and
 # each row's record is the EVE line itself.
@@ -178,18 +191,14 @@ PY
     diff "$tmp/want.cols" "$tmp/got.cols" || return 1
     echo "$name: $(tr '\n' ' ' <"$tmp/want")" >&2
 }
-if round_trip real-vxlan t_rt tests/pcaps/real-vxlan.pcap 2>"$tmp/e"; then
-    ok "round-trip ($(tail -1 "$tmp/e"))"
-else
-    bad round-trip "$(head -5 "$tmp/e")"
-fi
+check round-trip round_trip real-vxlan t_rt tests/pcaps/real-vxlan.pcap
 # Alerts and anomalies too: the attack captures, read as one.
-if round_trip attacks t_attacks tests/pcaps/attacks/*.pcap 2>"$tmp/e" &&
-    tail -1 "$tmp/e" | grep -q 'alert .*anomaly '; then
-    ok "round-trip-alerts ($(tail -1 "$tmp/e"))"
-else
-    bad round-trip-alerts "$(head -5 "$tmp/e")"
-fi
+round_trip_alerts() {
+    round_trip attacks t_attacks tests/pcaps/attacks/*.pcap 2>&1 | tail -1 >"$tmp/rt"
+    grep -q '^attacks: alert .*anomaly ' "$tmp/rt" || { cat "$tmp/rt"; return 1; }
+    cat "$tmp/rt" >&2
+}
+check round-trip-alerts round_trip_alerts
 
 # Wait (bounded) for a line in a file.
 wait_for() { # file, regex
@@ -220,8 +229,7 @@ server_down() {
     ch_types t_retry >"$tmp/got"
     diff "$tmp/want" "$tmp/got"
 }
-if server_down 2>&1 >"$tmp/e"; then ok server-down-then-up; else bad server-down-then-up "$(head -5 "$tmp/e")"; fi
-[ -z "$spid" ] && start_server
+check server-down-then-up server_down
 
 # A buffer too small for the outage: what arrives plus what was counted as
 # dropped is every record, exactly; read exits 1 as it lost records.
@@ -247,12 +255,7 @@ tiny_buffer() {
     [ "$dropped" -gt 0 ] && [ "$rows" = "$sent" ] && [ $((rows + dropped)) = "$n" ] ||
         { grep clickhouse "$tmp/err"; return 1; }
 }
-if tiny_buffer 2>"$tmp/e2" >"$tmp/e"; then
-    ok "tiny-buffer-counts-drops ($(tail -1 "$tmp/e2"))"
-else
-    bad tiny-buffer-counts-drops "$(head -5 "$tmp/e" "$tmp/e2")"
-fi
-[ -z "$spid" ] && start_server
+check tiny-buffer-counts-drops tiny_buffer
 
 # SIGTERM on listen: the datagrams received become the same flows in EVE,
 # SQLite and ClickHouse, and periscope exits 0.
@@ -290,11 +293,7 @@ sigterm_flush() {
     [ "$rx" = "$sent" ] && [ "$eve" = 10 ] && [ "$db" = "$eve" ] && [ "$ch" = "$eve" ] &&
         [ "$(ch_types t_listen)" = "$(eve_types "$tmp/out/eve.json")" ]
 }
-if sigterm_flush 2>"$tmp/e2" >"$tmp/e"; then
-    ok "sigterm-flushes-every-sink ($(tail -1 "$tmp/e2"))"
-else
-    bad sigterm-flushes-every-sink "$(head -5 "$tmp/e" "$tmp/e2")"
-fi
+check sigterm-flushes-every-sink sigterm_flush
 
 # The server stops in the middle of a listen run and comes back: nothing
 # written while it was away is lost (stats events every second mark time).
@@ -326,12 +325,7 @@ server_mid_run() {
     echo "mid-run: $(tr '\n' ' ' <"$tmp/got")" >&2
     diff "$tmp/want" "$tmp/got" && grep -q '^flow 10$' "$tmp/got"
 }
-if server_mid_run 2>"$tmp/e2" >"$tmp/e"; then
-    ok "server-stops-mid-run ($(tail -1 "$tmp/e2"))"
-else
-    bad server-stops-mid-run "$(head -5 "$tmp/e" "$tmp/e2")"
-fi
-[ -z "$spid" ] && start_server
+check server-stops-mid-run server_mid_run
 
 # A server that refuses the rows (no such table): retried, then dropped
 # and counted, with the server's error in the summary.
@@ -343,7 +337,7 @@ refused() {
         grep -q 'first error: insert into .*: HTTP [0-9]*: .*t_missing' "$tmp/err" ||
         { grep clickhouse "$tmp/err"; return 1; }
 }
-if refused >"$tmp/e" 2>&1; then ok refused-rows-counted; else bad refused-rows-counted "$(head -5 "$tmp/e")"; fi
+check refused-rows-counted refused
 
 stop_server
 echo "clickhouse: $pass passed, $fail failed"
