@@ -50,6 +50,7 @@ suite e2e-listen tests/e2e/listen-vxlan.sh "$san"
 suite e2e-listen-iface tests/e2e/listen-iface.sh "$san"
 suite mirror-cli tests/mirror/run.sh "$san"
 suite mirror-e2e tests/mirror/e2e.sh "$san"
+suite clickhouse tests/clickhouse/run.sh "$san"
 suite valgrind tests/lib/valgrind.sh build/periscope
 suite hostile tests/lib/hostile.sh "$san"
 suite floods tests/lib/floods.sh build/periscope

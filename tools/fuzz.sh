@@ -20,7 +20,7 @@ fi
 pass=0 fail=0
 for h in tests/fuzz/fuzz_*.c; do
     name=$(basename "$h" .c)
-    if ! $CC $flags -o "$out/$name" "$h" $src -lpcap -lsqlite3 -lz -lcrypto 2>"$out/$name.log"; then
+    if ! $CC $flags -o "$out/$name" "$h" $src -lpcap -lsqlite3 -lz -lcrypto -lcurl -lpthread 2>"$out/$name.log"; then
         echo "FAIL fuzz/$name: build"; head "$out/$name.log"; fail=$((fail + 1)); continue
     fi
     corpus="$out/corpus-$name"

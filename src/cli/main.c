@@ -28,6 +28,7 @@
 #include "cli/config.h"
 #include "cli/pipeline.h"
 #include "cli/workers.h"
+#include "output/clickhouse.h"
 #include "output/db.h"
 #include "source/pcap_file.h"
 #include "source/afpacket.h"
@@ -50,6 +51,8 @@ static const char usage_main[] =
     "  flowlogs import|query|report  VPC Flow Logs into the SQLite store, SQL and reports\n"
     "  cost           AWS Traffic Mirroring plan: eligibility, monthly cost, coverage gaps\n"
     "  mirror         Traffic Mirroring for hosts AWS cannot mirror: VXLAN to a target\n"
+    "  clickhouse-schema [--database NAME]  print the CREATE statements of the tables\n"
+    "                 that --clickhouse fills (pipe them to clickhouse-client --multiquery)\n"
     "\n"
     "Run 'periscope COMMAND --help' for the options of a command.\n"
     "  -h, --help       this help\n"
@@ -73,6 +76,17 @@ static const char usage_read[] =
     "                            periscope.db in the log directory; query it with\n"
     "                            'periscope flowlogs query --db PATH')\n"
     "      --no-db               no store\n"
+    "      --clickhouse URL      also send every EVE record to ClickHouse over HTTP, one\n"
+    "                            table per event type (create them with 'periscope\n"
+    "                            clickhouse-schema'); URL like http://HOST:8123/, with\n"
+    "                            ?database=NAME (default periscope), user=, password=\n"
+    "      --clickhouse-buffer SIZE  rows kept for ClickHouse while it is slow or down\n"
+    "                            (default 64M; K, M, G suffixes); when full the newest\n"
+    "                            are dropped and counted (clickhouse.dropped.*); read\n"
+    "                            waits for room while the server takes batches\n"
+    "      --clickhouse-wait S   at exit, wait at most S seconds for ClickHouse to take\n"
+    "                            what is buffered (default 10); the rest is counted in\n"
+    "                            clickhouse.dropped.shutdown\n"
     "      --sessions FILE       JSON of 'aws ec2 describe-traffic-mirror-sessions':\n"
     "                            fills interface-id in the flow log from the VNI\n"
     "      --flowlog-interval S  flow log aggregation interval in seconds (default 60)\n"
@@ -167,6 +181,9 @@ static const char usage_listen[] =
 
 struct read_opts {
     const char *db;
+    const char *clickhouse;
+    size_t ch_buffer;
+    unsigned ch_wait_s;
     bool no_db;
     const char *filter;
     const char *log_dir;
@@ -195,6 +212,26 @@ static unsigned long parse_ulong(const char *s, unsigned long max, const char *w
         die_usage(msg, s);
     }
     return v;
+}
+
+/* A byte count with an optional K, M or G (binary) suffix. */
+static size_t parse_size(const char *s, const char *what)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    unsigned shift = 0;
+    if (*end == 'K' || *end == 'k')
+        shift = 10;
+    else if (*end == 'M' || *end == 'm')
+        shift = 20;
+    else if (*end == 'G' || *end == 'g')
+        shift = 30;
+    if (shift)
+        end++;
+    if (errno || end == s || *end || s[0] == '-' || v > (1ULL << 40) >> shift)
+        die_usage("invalid size (bytes, or a number with K, M or G)", what);
+    return (size_t)(v << shift);
 }
 
 /* Open an output file: truncated for read, appended to for listen (so that
@@ -300,6 +337,15 @@ static int read_file(struct ps_pipeline *w, const char *path, const struct read_
     return 0;
 }
 
+/* Records the ClickHouse sink dropped, every reason (clickhouse.dropped.*). */
+static uint64_t ch_dropped(const struct ps_counters *c)
+{
+    uint64_t n = 0;
+    for (int i = PS_C_CH_DROP_BUFFER_FULL; i <= PS_C_CH_DROP_SHUTDOWN; i++)
+        n += c->v[i];
+    return n;
+}
+
 static void print_summary(const struct ps_pipeline *w, double secs, const char *eve,
                           const char *flowlog)
 {
@@ -369,6 +415,27 @@ static void print_summary(const struct ps_pipeline *w, double secs, const char *
         fprintf(stderr, "  eve: %s (%" PRIu64 " records)\n", eve, w->out.eve_records);
     if (flowlog)
         fprintf(stderr, "  flowlog: %s (%" PRIu64 " records)\n", flowlog, w->out.flowlog_records);
+    if (w->out.ch)
+        fprintf(stderr,
+                "  clickhouse: %" PRIu64 " records sent in %" PRIu64 " inserts, %" PRIu64
+                " dropped, %" PRIu64 " retries%s%s\n",
+                c->v[PS_C_CH_ROWS_SENT], c->v[PS_C_CH_BATCHES_SENT], ch_dropped(c),
+                c->v[PS_C_CH_RETRIES], ps_ch_error(w->out.ch)[0] ? "; first error: " : "",
+                ps_ch_error(w->out.ch));
+}
+
+/* Flush the ClickHouse sink at exit: wait at most wait_s for the server,
+ * then count what is left as dropped. Returns -1 when any record was
+ * dropped. */
+static int ch_finish(struct ps_pipeline *w, unsigned wait_s)
+{
+    ps_ch_close(w->out.ch, wait_s * 1000);
+    ps_ch_counters(w->out.ch, &w->c);
+    uint64_t n = ch_dropped(&w->c);
+    if (n)
+        fprintf(stderr,
+                "periscope: clickhouse: %" PRIu64 " records not sent (clickhouse.dropped.*)\n", n);
+    return n ? -1 : 0;
 }
 
 static int set_timeout(struct ps_flow_config *fc, const char *arg)
@@ -591,6 +658,21 @@ static size_t metrics_text(const struct ps_pipeline *w, char *b, size_t cap)
     PUT("# HELP periscope_store_backlog Rows written to the store but not committed yet.\n"
         "# TYPE periscope_store_backlog gauge\nperiscope_store_backlog %u\n",
         w->out.db ? w->out.db->st.pending : 0u);
+    if (w->out.ch) {
+        uint64_t rows, bytes;
+        ps_ch_backlog(w->out.ch, &rows, &bytes);
+        PUT("# HELP periscope_clickhouse_backlog_rows Records buffered for ClickHouse, not yet "
+            "accepted.\n# TYPE periscope_clickhouse_backlog_rows gauge\n"
+            "periscope_clickhouse_backlog_rows %llu\n"
+            "# HELP periscope_clickhouse_backlog_bytes Their bytes (of --clickhouse-buffer).\n"
+            "# TYPE periscope_clickhouse_backlog_bytes gauge\n"
+            "periscope_clickhouse_backlog_bytes %llu\n"
+            "# HELP periscope_clickhouse_dropped_total Records ClickHouse will never get.\n"
+            "# TYPE periscope_clickhouse_dropped_total counter\n"
+            "periscope_clickhouse_dropped_total %llu\n",
+            (unsigned long long)rows, (unsigned long long)bytes,
+            (unsigned long long)ch_dropped(&w->c));
+    }
 #undef PUT
     return n < cap ? n : cap;
 }
@@ -683,7 +765,8 @@ static void reopen(FILE *f, const char *path)
 }
 
 static int listen_loop(struct ps_pipeline *w, const struct ps_pipeline_config *cfg,
-                       struct listen_opts *lo, const char *eve, const char *fl, bool quiet)
+                       struct listen_opts *lo, const char *eve, const char *fl, bool quiet,
+                       unsigned ch_wait_s)
 {
     struct ps_udp u;
     memset(&u, 0, sizeof(u));
@@ -857,6 +940,8 @@ static int listen_loop(struct ps_pipeline *w, const struct ps_pipeline_config *c
     w->c.v[PS_C_KERNEL_DROPS] = u.kernel_drops + afp.kernel_drops;
     ps_pipeline_finish(w);
     ps_workers_free(ws);
+    if (w->out.ch)
+        ch_finish(w, ch_wait_s); /* SIGTERM still exits 0: what was dropped is counted */
     if ((w->out.eve && fflush(w->out.eve) != 0) ||
         (w->out.flowlog && fflush(w->out.flowlog) != 0)) {
         fprintf(stderr, "periscope: writing output failed: %s\n", strerror(errno));
@@ -919,6 +1004,9 @@ static int cmd_run(int argc, char **argv, bool live)
         O_NODB,
         O_CONFIG,
         O_METRICS,
+        O_CH,
+        O_CHBUF,
+        O_CHWAIT,
     };
     static const struct option lopts[] = {
         {"filter", required_argument, NULL, 'f'},
@@ -960,11 +1048,14 @@ static int cmd_run(int argc, char **argv, bool live)
         {"no-db", no_argument, NULL, O_NODB},
         {"config", required_argument, NULL, O_CONFIG},
         {"metrics", required_argument, NULL, O_METRICS},
+        {"clickhouse", required_argument, NULL, O_CH},
+        {"clickhouse-buffer", required_argument, NULL, O_CHBUF},
+        {"clickhouse-wait", required_argument, NULL, O_CHWAIT},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct read_opts o = {0};
+    struct read_opts o = {.ch_wait_s = 10};
     struct listen_opts lo = {0};
     struct ps_pipeline_config cfg;
     ps_pipeline_config_default(&cfg);
@@ -1139,6 +1230,15 @@ static int cmd_run(int argc, char **argv, bool live)
         case O_METRICS:
             lo.metrics = optarg;
             break;
+        case O_CH:
+            o.clickhouse = optarg;
+            break;
+        case O_CHBUF:
+            o.ch_buffer = parse_size(optarg, "--clickhouse-buffer");
+            break;
+        case O_CHWAIT:
+            o.ch_wait_s = (unsigned)parse_ulong(optarg, 86400, "--clickhouse-wait (seconds)");
+            break;
         default:
             die_usage("bad option", NULL);
         }
@@ -1254,6 +1354,18 @@ static int cmd_run(int argc, char **argv, bool live)
         }
         w->out.db = &dbs;
     }
+    if (o.clickhouse) {
+        char err[300];
+        w->out.ch =
+            ps_ch_open(o.clickhouse, o.ch_buffer ? o.ch_buffer : 64u << 20, err, sizeof(err));
+        if (!w->out.ch) {
+            fprintf(stderr, "periscope: %s\n", err);
+            return 1;
+        }
+        ps_ch_set_backpressure(w->out.ch, !live);
+    } else if (o.ch_buffer) {
+        die_usage("--clickhouse-buffer needs --clickhouse", NULL);
+    }
     if (eve)
         w->out.eve = open_out(eve, live);
     if (fl) {
@@ -1261,7 +1373,8 @@ static int cmd_run(int argc, char **argv, bool live)
         ps_out_flowlog_header(&w->out);
     }
     if (live) {
-        int rc = listen_loop(w, &cfg, &lo, eve, fl, o.quiet);
+        int rc = listen_loop(w, &cfg, &lo, eve, fl, o.quiet, o.ch_wait_s);
+        ps_ch_free(w->out.ch);
         if (w->out.db)
             ps_dbsink_close(w->out.db);
         ps_eni_map_free(&eni);
@@ -1307,11 +1420,14 @@ static int cmd_run(int argc, char **argv, bool live)
             status = 1;
         }
     }
+    if (w->out.ch && ch_finish(w, o.ch_wait_s) != 0)
+        status = 1;
     if (!o.quiet)
         print_summary(w, secs, eve && strcmp(eve, "-") ? eve : NULL,
                       fl && strcmp(fl, "-") ? fl : NULL);
     if (!o.quiet && w->out.db)
         fprintf(stderr, "  db: %s (%llu rows)\n", db, (unsigned long long)w->out.db->rows);
+    ps_ch_free(w->out.ch);
     if (w->out.eve && w->out.eve != stdout)
         fclose(w->out.eve);
     if (w->out.flowlog && w->out.flowlog != stdout)
@@ -1320,6 +1436,36 @@ static int cmd_run(int argc, char **argv, bool live)
     ps_pipeline_free(w);
     free(w);
     return status;
+}
+
+/* periscope clickhouse-schema [--database NAME] */
+static int cmd_clickhouse_schema(int argc, char **argv)
+{
+    const char *db = "periscope";
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            fputs("usage: periscope clickhouse-schema [--database NAME]\n"
+                  "\n"
+                  "Print the CREATE DATABASE and CREATE TABLE statements of the tables that\n"
+                  "--clickhouse fills, one per EVE event type (MergeTree, ordered by time;\n"
+                  "ClickHouse 18.16 and later):\n"
+                  "  periscope clickhouse-schema | clickhouse-client --multiquery\n"
+                  "  --database NAME   database to create them in (default periscope; the\n"
+                  "                    --clickhouse URL names it with ?database=NAME)\n",
+                  stdout);
+            return 0;
+        }
+        if (strcmp(argv[i], "--database") == 0 && i + 1 < argc)
+            db = argv[++i];
+        else if (strncmp(argv[i], "--database=", 11) == 0)
+            db = argv[i] + 11;
+        else
+            die_usage("clickhouse-schema takes only --database NAME", argv[i]);
+    }
+    if (!ps_ch_ident_ok(db, strlen(db)))
+        die_usage("the database must be a plain name (letters, digits, '_')", db);
+    ps_ch_schema(stdout, db);
+    return fflush(stdout) == 0 ? 0 : 1;
 }
 
 /* A configuration file's settings come first: the command line's win. */
@@ -1392,6 +1538,8 @@ int main(int argc, char **argv)
         return ps_cmd_cost(argc - 1, argv + 1);
     if (strcmp(cmd, "mirror") == 0)
         return ps_cmd_mirror(argc - 1, argv + 1);
+    if (strcmp(cmd, "clickhouse-schema") == 0)
+        return cmd_clickhouse_schema(argc - 1, argv + 1);
     fprintf(stderr, "periscope: unknown command '%s'\n", cmd);
     fputs(usage_main, stderr);
     return 1;

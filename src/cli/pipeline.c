@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cli/pipeline.h"
+#include "output/clickhouse.h"
 
 void ps_pipeline_config_default(struct ps_pipeline_config *cfg)
 {
@@ -201,6 +202,8 @@ void ps_pipeline_tick(struct ps_pipeline *w, uint64_t now_us)
         w->last_ts_us = now_us;
     ps_flow_expire(&w->flows, now_us, 10000);
     ps_defrag_expire(w->defrag, now_us, 1000);
+    if (w->out.ch && !w->no_stats) /* its counters live in its sender; copied for stats */
+        ps_ch_counters(w->out.ch, &w->c);
     if (w->stats_interval_us && now_us >= w->next_stats_us) {
         if (w->next_stats_us)
             ps_out_stats(&w->out, now_us, &w->c, w->flows.used);
@@ -212,6 +215,8 @@ void ps_pipeline_finish(struct ps_pipeline *w)
 {
     ps_defrag_flush(w->defrag);
     ps_flow_flush(&w->flows);
+    if (w->out.ch && !w->no_stats)
+        ps_ch_counters(w->out.ch, &w->c);
     if (!w->no_stats)
         ps_out_stats(&w->out, w->last_ts_us, &w->c, w->flows.used);
 }

@@ -293,6 +293,7 @@ struct ps_workers *ps_workers_start(int n, const struct ps_pipeline_config *cfg,
         w->out.eve = like->out.eve;
         w->out.flowlog = like->out.flowlog;
         w->out.db = like->out.db;
+        w->out.ch = like->out.ch;
         w->out.eni = like->out.eni;
         w->allow_vni = like->allow_vni;
         w->allow_ctx = like->allow_ctx;
@@ -361,6 +362,7 @@ void ps_workers_free(struct ps_workers *ws)
             /* Shared outputs belong to the caller. */
             k->w->out.eve = k->w->out.flowlog = NULL;
             k->w->out.db = NULL;
+            k->w->out.ch = NULL;
             ps_pipeline_free(k->w);
             free(k->w);
         }

@@ -156,6 +156,20 @@ enum ps_counter_kind {
       "incomplete datagrams pending at the end of input")                                          \
     X(DEFRAG_SOURCES_FULL, "defrag.sources_full", PS_CK_COUNT,                                     \
       "fragments whose source could not be tracked for frag_flood (table full)")                   \
+    X(CH_ROWS_SENT, "clickhouse.rows_sent", PS_CK_COUNT, "records ClickHouse accepted (rows)")     \
+    X(CH_BATCHES_SENT, "clickhouse.batches_sent", PS_CK_COUNT, "inserts ClickHouse accepted")      \
+    X(CH_RETRIES, "clickhouse.retries", PS_CK_COUNT,                                               \
+      "inserts that failed (server down, unreachable or refusing) and were tried again")           \
+    X(CH_DROP_BUFFER_FULL, "clickhouse.dropped.buffer_full", PS_CK_COUNT,                          \
+      "records not sent to ClickHouse: --clickhouse-buffer was full (the newest are dropped)")     \
+    X(CH_DROP_REFUSED, "clickhouse.dropped.refused", PS_CK_COUNT,                                  \
+      "records of batches ClickHouse refused 5 times (its error is in the summary)")               \
+    X(CH_DROP_TOO_LARGE, "clickhouse.dropped.too_large", PS_CK_COUNT,                              \
+      "records larger than one batch chunk (--clickhouse-buffer / 16; / 4 under 256 KiB)")         \
+    X(CH_DROP_MALFORMED, "clickhouse.dropped.malformed", PS_CK_COUNT,                              \
+      "records that are not a JSON object with an event_type (never expected)")                    \
+    X(CH_DROP_SHUTDOWN, "clickhouse.dropped.shutdown", PS_CK_COUNT,                                \
+      "records still unsent to ClickHouse when the wait at exit (--clickhouse-wait) ended")        \
     X(ALERTS, "alert.emitted", PS_CK_COUNT, "alerts written")                                      \
     X(ANOMALY_EVENTS, "alert.anomaly_events", PS_CK_COUNT, "anomaly events written")               \
     X(ANOMALY_EVENTS_SUPPRESSED, "alert.anomaly_events_suppressed", PS_CK_COUNT,                   \

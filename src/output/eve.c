@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "output/clickhouse.h"
 #include "output/db.h"
 #include "app/applayer.h"
 #include "output/output.h"
@@ -58,22 +59,26 @@ const char *ps_addr_str(uint8_t ver, const uint8_t *a, char out[46])
     return out;
 }
 
+/* Every finished EVE record ends here: the EVE file f (NULL: none) and the
+ * ClickHouse sink, which takes the record as it is (clickhouse.h). */
 static void write_line(struct ps_out *o, FILE *f)
 {
     if (o->j.overflow) {
         o->overflow++;
         return;
     }
+    if (o->ch)
+        ps_ch_record(o->ch, o->j.buf, o->j.len);
+    if (!f)
+        return;
     o->j.buf[o->j.len] = '\n';
     fwrite(o->j.buf, 1, o->j.len + 1, f);
+    o->eve_records++;
 }
 
 void ps_out_write(struct ps_out *o)
 {
-    if (o->eve) {
-        write_line(o, o->eve);
-        o->eve_records++;
-    }
+    write_line(o, o->eve);
 }
 
 static void hex64(char out[17], uint64_t v)
@@ -163,7 +168,7 @@ void ps_out_flow_mirror(struct ps_out *o, const struct ps_flow *f)
 void ps_out_flow_end(void *ctx, const struct ps_flow *f, enum ps_flow_end why)
 {
     struct ps_out *o = ctx;
-    if (!o->eve && !o->db)
+    if (!o->eve && !o->db && !o->ch)
         return;
     struct ps_json *j = &o->j;
     const struct ps_flow_key *k = &f->key;
@@ -245,10 +250,7 @@ void ps_out_flow_end(void *ctx, const struct ps_flow *f, enum ps_flow_end why)
         ps_json_obj_end(j);
     }
     ps_json_obj_end(j);
-    if (o->eve) {
-        write_line(o, o->eve);
-        o->eve_records++;
-    }
+    write_line(o, o->eve);
     if (o->db && !j->overflow) {
         const char *eni = s0 && s0->m.has_vni ? ps_eni_lookup(o->eni, s0->m.vni) : NULL;
         ps_dbsink_flow(o->db, f, why, s0 ? s0 : s1, eni, j->buf, j->len);
@@ -258,7 +260,7 @@ void ps_out_flow_end(void *ctx, const struct ps_flow *f, enum ps_flow_end why)
 void ps_out_stats(struct ps_out *o, uint64_t ts_us, const struct ps_counters *c,
                   uint64_t active_flows)
 {
-    if (!o->eve)
+    if (!o->eve && !o->ch)
         return;
     struct ps_json *j = &o->j;
     char ts[32];
@@ -272,6 +274,8 @@ void ps_out_stats(struct ps_out *o, uint64_t ts_us, const struct ps_counters *c,
     /* Groups by the first component of the dotted name, in table order. */
     char group[32] = "";
     for (int i = 0; i < PS_C__COUNT; i++) {
+        if (!o->ch && i >= PS_C_CH_ROWS_SENT && i <= PS_C_CH_DROP_SHUTDOWN)
+            continue; /* the clickhouse object only with --clickhouse */
         const char *name = ps_counter_table[i].name;
         const char *dot = strchr(name, '.');
         size_t gl = (size_t)(dot - name);
@@ -309,7 +313,6 @@ void ps_out_stats(struct ps_out *o, uint64_t ts_us, const struct ps_counters *c,
     ps_json_obj_end(j);
     ps_json_obj_end(j);
     write_line(o, o->eve);
-    o->eve_records++;
 }
 
 /* Common head of packet-derived events: time, type, addresses, mirror. */
@@ -339,7 +342,7 @@ static void event_head(struct ps_out *o, const char *type, uint64_t ts, uint8_t 
 void ps_out_alert(void *ctx, const struct ps_alert *al)
 {
     struct ps_out *o = ctx;
-    if (!o->eve && !o->db)
+    if (!o->eve && !o->db && !o->ch)
         return;
     const struct ps_sig_info *si = &ps_sig_table[al->sig];
     struct ps_json *j = &o->j;
@@ -364,10 +367,7 @@ void ps_out_alert(void *ctx, const struct ps_alert *al)
     ps_json_obj_end(j);
     ps_json_obj_end(j);
     ps_json_obj_end(j);
-    if (o->eve) {
-        write_line(o, o->eve);
-        o->eve_records++;
-    }
+    write_line(o, o->eve);
     if (o->db && !j->overflow)
         ps_dbsink_alert(o->db, al, j->buf, j->len);
 }
@@ -375,7 +375,7 @@ void ps_out_alert(void *ctx, const struct ps_alert *al)
 void ps_out_anomaly(void *ctx, const struct ps_pkt *p, const char *name)
 {
     struct ps_out *o = ctx;
-    if (!o->eve)
+    if (!o->eve && !o->ch)
         return;
     struct ps_json *j = &o->j;
     bool ports = p->has_ports && (p->proto == 6 || p->proto == 17);
@@ -387,5 +387,4 @@ void ps_out_anomaly(void *ctx, const struct ps_pkt *p, const char *name)
     ps_json_obj_end(j);
     ps_json_obj_end(j);
     write_line(o, o->eve);
-    o->eve_records++;
 }

@@ -69,7 +69,7 @@ void ps_out_dns(void *ctx, const struct ps_flow *f, const struct ps_pkt *p, int 
                 const struct ps_dns_msg *m)
 {
     struct ps_out *o = ctx;
-    if (!o->eve && !o->db)
+    if (!o->eve && !o->db && !o->ch)
         return;
     if (!m->nqd)
         return; /* nothing asked: Suricata writes nothing either */
@@ -98,7 +98,7 @@ void ps_out_tls(void *ctx, const struct ps_flow *f, const struct ps_pkt *p,
                 const struct ps_tls_info *ti)
 {
     struct ps_out *o = ctx;
-    if (!o->eve && !o->db)
+    if (!o->eve && !o->db && !o->ch)
         return;
     struct ps_db_row row;
     app_head(o, "tls", f, p, 0, &row);
@@ -126,7 +126,7 @@ void ps_out_http(void *ctx, const struct ps_flow *f, const struct ps_pkt *p,
                  const struct ps_http_tx *tx)
 {
     struct ps_out *o = ctx;
-    if (!o->eve && !o->db)
+    if (!o->eve && !o->db && !o->ch)
         return;
     struct ps_db_row row;
     app_head(o, "http", f, p, 0, &row);
@@ -148,7 +148,7 @@ void ps_out_http(void *ctx, const struct ps_flow *f, const struct ps_pkt *p,
 void ps_out_ssh(void *ctx, const struct ps_flow *f, const struct ps_pkt *p, const struct ps_ssh *s)
 {
     struct ps_out *o = ctx;
-    if (!o->eve && !o->db)
+    if (!o->eve && !o->db && !o->ch)
         return;
     struct ps_db_row row;
     app_head(o, "ssh", f, p, 0, &row);
@@ -166,7 +166,7 @@ void ps_out_quic(void *ctx, const struct ps_flow *f, const struct ps_pkt *p,
                  const struct ps_quic *q, const struct ps_tls_info *ti)
 {
     struct ps_out *o = ctx;
-    if (!o->eve && !o->db)
+    if (!o->eve && !o->db && !o->ch)
         return;
     struct ps_json *j = &o->j;
     struct ps_db_row row;

@@ -31,10 +31,12 @@ const char *ps_eni_lookup(const struct ps_eni_map *m, uint32_t vni);
 void ps_eni_map_free(struct ps_eni_map *m);
 
 struct ps_dbsink;
+struct ps_ch;
 
 struct ps_out {
     FILE *eve;            /* NULL = no EVE */
     struct ps_dbsink *db; /* NULL = no store */
+    struct ps_ch *ch;     /* NULL = no ClickHouse; else gets every EVE record */
     FILE *flowlog;        /* NULL = no flow log */
     const struct ps_session_table *sessions;
     const struct ps_eni_map *eni;

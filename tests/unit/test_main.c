@@ -25,6 +25,7 @@ int main(void)
         {"ssh", test_ssh},
         {"tls", test_tls},
         {"mirror_filter", test_mirror_filter},
+        {"clickhouse", test_clickhouse},
     };
     int passed = 0, failed = 0;
     for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {

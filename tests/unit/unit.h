@@ -68,5 +68,6 @@ size_t unit_feed(const uint8_t *d, size_t n, size_t step, size_t first,
                  size_t (*fn)(void *st, const uint8_t *d, size_t n), void *st);
 void test_tls(void);
 void test_mirror_filter(void);
+void test_clickhouse(void);
 
 #endif
