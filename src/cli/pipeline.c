@@ -105,6 +105,8 @@ static void after_decode(struct ps_pipeline *w, int rc, uint64_t ts_us)
     if (p->ipver && !p->is_fragment) {
         uint64_t dups = w->c.v[PS_C_FLOW_DUPLICATES]; /* to tell a second copy */
         struct ps_flow *f = ps_flow_update(&w->flows, p, sess);
+        if (w->c.v[PS_C_FLOW_DUPLICATES] == dups)
+            ps_detect_tunnels(w->detect, p); /* once per packet, not per mirror copy */
         if (!f)
             return; /* counted as drop.flow.full */
         if (sess && f->pkts[0] + f->pkts[1] == 1)
