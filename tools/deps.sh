@@ -11,6 +11,8 @@ PACKAGES=(
     # tests: captures made with real tools in network namespaces
     python3-scapy iproute2 tcpdump nginx-light dnsmasq-base bind9-dnsutils curl
     iputils-ping ethtool
+    # dns_tunnel: registered domains; tests/gen/tunnels.sh: the tunnel tools
+    publicsuffix iodine dns2tcp ptunnel-ng
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -20,7 +20,7 @@
 #define PENDING  16u /* requests awaiting their reply */
 
 struct pending {
-    uint16_t seq;
+    uint16_t id, seq;
     bool used;
     uint32_t hash; /* whole echo data */
     uint32_t len;
@@ -31,7 +31,7 @@ struct conv {
     uint64_t first_us, last_us;
     uint8_t ipver;
     uint8_t requester[16], responder[16];
-    uint16_t id;
+    uint16_t id; /* the last echo identifier seen */
     bool alerted_magic, alerted_data, alerted_mismatch;
     uint32_t requests, replies;
     uint32_t kinds[PS_PING_OTHER + 1];
@@ -217,13 +217,24 @@ void ps_icmp_tunnel_free(struct ps_icmp_tunnel *t)
     free(t);
 }
 
+static void conv_reset(struct conv *e, uint64_t key, const struct ps_pkt *p, const uint8_t *req,
+                       const uint8_t *resp)
+{
+    memset(e, 0, sizeof(*e));
+    e->key = key;
+    e->first_us = p->ts_us;
+    e->ipver = p->ipver;
+    memcpy(e->requester, req, 16);
+    memcpy(e->responder, resp, 16);
+}
+
 static struct conv *lookup(struct ps_icmp_tunnel *t, const struct ps_pkt *p, const uint8_t *req,
-                           const uint8_t *resp, uint16_t id)
+                           const uint8_t *resp)
 {
     uint64_t w[6];
     memcpy(w, req, 16);
     memcpy(w + 2, resp, 16);
-    w[4] = (uint64_t)id << 8 | p->ipver;
+    w[4] = p->ipver;
     w[5] = p->m.has_vni ? p->m.vni : 0;
     uint64_t key = ps_hash_words(t->seed, w, 6) | 1;
     struct conv *victim = NULL;
@@ -240,13 +251,7 @@ static struct conv *lookup(struct ps_icmp_tunnel *t, const struct ps_pkt *p, con
     }
     if (victim->key)
         t->c->v[PS_C_ICMP_TUNNEL_EVICTED]++;
-    memset(victim, 0, sizeof(*victim));
-    victim->key = key;
-    victim->first_us = p->ts_us;
-    victim->ipver = p->ipver;
-    memcpy(victim->requester, req, 16);
-    memcpy(victim->responder, resp, 16);
-    victim->id = id;
+    conv_reset(victim, key, p, req, resp);
     t->c->v[PS_C_ICMP_TUNNEL_CONVERSATIONS]++;
     return victim;
 }
@@ -293,18 +298,11 @@ void ps_icmp_tunnel_packet(struct ps_icmp_tunnel *t, const struct ps_pkt *p)
     size_t hdr = (size_t)(p->l4 - p->ip_hdr) + 8;
     size_t wire_n = p->ip_len > hdr ? p->ip_len - hdr : 0;
 
-    struct conv *e = request ? lookup(t, p, p->src, p->dst, id) : lookup(t, p, p->dst, p->src, id);
+    struct conv *e = request ? lookup(t, p, p->src, p->dst) : lookup(t, p, p->dst, p->src);
     uint64_t idle = (uint64_t)t->cfg.idle_s * 1000000;
-    if (e->last_us && p->ts_us > e->last_us + idle) { /* a new episode */
-        uint64_t key = e->key;
-        memset(e, 0, sizeof(*e));
-        e->key = key;
-        e->first_us = p->ts_us;
-        e->ipver = p->ipver;
-        memcpy(e->requester, request ? p->src : p->dst, 16);
-        memcpy(e->responder, request ? p->dst : p->src, 16);
-        e->id = id;
-    }
+    if (e->last_us && p->ts_us > e->last_us + idle) /* a new episode */
+        conv_reset(e, e->key, p, request ? p->src : p->dst, request ? p->dst : p->src);
+    e->id = id;
     if (p->ts_us > e->last_us)
         e->last_us = p->ts_us;
     if (request)
@@ -362,10 +360,11 @@ void ps_icmp_tunnel_packet(struct ps_icmp_tunnel *t, const struct ps_pkt *p)
     struct pending *pe = &e->pend[seq & (PENDING - 1)];
     if (request) {
         pe->used = !p->truncated;
+        pe->id = id;
         pe->seq = seq;
         pe->hash = whole;
         pe->len = (uint32_t)n;
-    } else if (pe->used && pe->seq == seq && !p->truncated) {
+    } else if (pe->used && pe->seq == seq && pe->id == id && !p->truncated) {
         pe->used = false;
         if (pe->hash == whole && pe->len == n)
             e->matched++;

@@ -18,6 +18,7 @@ int main(void)
         {"jparse", test_jparse},
         {"defrag", test_defrag},
         {"flowlogs", test_flowlogs},
+        {"tunnels", test_tunnels},
     };
     int passed = 0, failed = 0;
     for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {

@@ -50,5 +50,6 @@ void test_json(void);
 void test_jparse(void);
 void test_defrag(void);
 void test_flowlogs(void);
+void test_tunnels(void);
 
 #endif
