@@ -115,8 +115,9 @@ static const char usage_read[] =
     "                            types, NXDOMAIN; idle=900, capacity=4096; psl=FILE (default\n"
     "                            /usr/share/publicsuffix/public_suffix_list.dat)\n"
     "      --icmp-tunnel KEY=N   icmp_tunnel thresholds (repeatable): distinct=8 payloads no\n"
-    "                            OS ping sends, volume=16384 bytes of them, mismatches=3\n"
-    "                            replies unlike their request; idle=300, capacity=16384\n"
+    "                            OS ping sends, carrying distinct-bytes=64, or volume=16384\n"
+    "                            bytes of them; mismatches=3 replies unlike their request;\n"
+    "                            idle=300, capacity=16384\n"
     "\n"
     "Other:\n"
     "      --config FILE         settings from FILE, one long option per line\n"
@@ -1034,8 +1035,8 @@ static int cmd_run(int argc, char **argv, bool live)
             break;
         case O_ICMPTUN:
             if (ps_icmp_tunnel_config_set(&cfg.detect.icmp_tunnel, optarg))
-                die_usage("--icmp-tunnel takes KEY=N, KEY one of distinct, volume, mismatches, "
-                          "idle, capacity",
+                die_usage("--icmp-tunnel takes KEY=N, KEY one of distinct, distinct-bytes, volume, "
+                          "mismatches, idle, capacity",
                           optarg);
             break;
         case O_DNSTUN:

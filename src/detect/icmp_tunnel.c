@@ -35,8 +35,9 @@ struct conv {
     bool alerted_magic, alerted_data, alerted_mismatch;
     uint32_t requests, replies;
     uint32_t kinds[PS_PING_OTHER + 1];
-    uint64_t data_bytes; /* echo data of kind PATTERN or OTHER */
-    uint32_t ndistinct;  /* distinct PATTERN/OTHER payloads (saturates at DISTINCT) */
+    uint64_t data_bytes;     /* echo data of kind PATTERN or OTHER */
+    uint32_t ndistinct;      /* distinct PATTERN/OTHER payloads (saturates at DISTINCT) */
+    uint32_t distinct_bytes; /* what they can carry: a pattern's period, other data's length */
     uint32_t distinct[DISTINCT];
     uint32_t inner_ip; /* payloads that are a whole IPv4/IPv6 packet */
     uint32_t mismatches, matched;
@@ -56,6 +57,10 @@ void ps_icmp_tunnel_config_default(struct ps_icmp_tunnel_config *c)
 {
     c->capacity = 16384;
     c->distinct = 8;
+    /* 8 distinct fills of one byte (THC's implementation6 tests, plus one
+     * large odd payload) carry nothing; 8 of ping -p's 16-byte patterns, or
+     * 8 tunnel packets, carry 128 bytes (each payload counts 16 at most). */
+    c->distinct_bytes = 64;
     c->volume = 16384;
     c->mismatches = 3;
     c->idle_s = 300;
@@ -70,6 +75,7 @@ int ps_icmp_tunnel_config_set(struct ps_icmp_tunnel_config *c, const char *kv)
     } keys[] = {
         {"capacity", offsetof(struct ps_icmp_tunnel_config, capacity), 16, 1u << 22},
         {"distinct", offsetof(struct ps_icmp_tunnel_config, distinct), 2, DISTINCT},
+        {"distinct-bytes", offsetof(struct ps_icmp_tunnel_config, distinct_bytes), 0, 1u << 20},
         {"volume", offsetof(struct ps_icmp_tunnel_config, volume), 1, 1u << 30},
         {"mismatches", offsetof(struct ps_icmp_tunnel_config, mismatches), 1, 1u << 20},
         {"idle", offsetof(struct ps_icmp_tunnel_config, idle_s), 1, 86400 * 7},
@@ -114,17 +120,18 @@ static bool zero_from(const uint8_t *b, size_t n, size_t from)
     return true;
 }
 
-/* Bytes from `from` on repeat with a period of at most 16 (ping -p). */
-static bool periodic_from(const uint8_t *b, size_t n, size_t from)
+/* The period (at most 16) with which bytes from `from` on repeat (ping -p),
+ * or 0. */
+static size_t period_from(const uint8_t *b, size_t n, size_t from)
 {
     for (size_t period = 1; period <= 16; period++) {
         size_t i = from + period;
         while (i < n && b[i] == b[i - period])
             i++;
         if (i >= n)
-            return true;
+            return period;
     }
-    return false;
+    return 0;
 }
 
 enum ps_ping_kind ps_icmp_payload_kind(const uint8_t *b, size_t n)
@@ -141,7 +148,7 @@ enum ps_ping_kind ps_icmp_payload_kind(const uint8_t *b, size_t n)
     if (zero_from(b, n, 0) || zero_from(b, n, 8) || zero_from(b, n, 16))
         return PS_PING_ZERO;
     /* ping -p needs room for at least two periods after the timestamp */
-    if (n >= 16 + 32 && periodic_from(b, n, 16))
+    if (n >= 16 + 32 && period_from(b, n, 16))
         return PS_PING_PATTERN;
     return PS_PING_OTHER;
 }
@@ -338,17 +345,21 @@ void ps_icmp_tunnel_packet(struct ps_icmp_tunnel *t, const struct ps_pkt *p)
             if (e->ndistinct < DISTINCT)
                 e->distinct[e->ndistinct] = h;
             e->ndistinct++;
+            /* at most 16 bytes each: one large odd payload is not a channel */
+            size_t carry = kind == PS_PING_PATTERN ? period_from(data, n, 16) : n;
+            e->distinct_bytes += (uint32_t)(carry < 16 ? carry : 16);
         }
     }
     bool other = kind == PS_PING_OTHER;
     if (!e->alerted_data && !tool &&
-        (e->ndistinct >= t->cfg.distinct || (e->ndistinct >= 2 && e->data_bytes >= t->cfg.volume) ||
-         (other && e->inner_ip >= 2))) {
+        ((e->ndistinct >= t->cfg.distinct && e->distinct_bytes >= t->cfg.distinct_bytes) ||
+         (e->ndistinct >= 2 && e->data_bytes >= t->cfg.volume) || (other && e->inner_ip >= 2))) {
         e->alerted_data = true;
         start_alert(&a, PS_SIG_ICMP_TUNNEL_DATA, p, e);
         kinds_evidence(&a, e);
         ps_ev_num(&a, "distinct_payloads", e->ndistinct);
         ps_ev_num(&a, "threshold_distinct", t->cfg.distinct);
+        ps_ev_num(&a, "distinct_bytes", e->distinct_bytes);
         ps_ev_num(&a, "data_bytes", e->data_bytes);
         ps_ev_num(&a, "threshold_bytes", t->cfg.volume);
         ps_ev_num(&a, "inner_ip_packets", e->inner_ip);

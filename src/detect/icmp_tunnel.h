@@ -17,11 +17,12 @@
 #include "detect/alert.h"
 
 struct ps_icmp_tunnel_config {
-    uint32_t capacity;   /* conversations tracked at once (rounded up to a power of two) */
-    uint32_t distinct;   /* distinct payloads no OS ping sends, in one conversation */
-    uint32_t volume;     /* bytes of such payloads (with at least 2 distinct ones) */
-    uint32_t mismatches; /* replies whose payload differs from their request's */
-    uint32_t idle_s;     /* a conversation idle this long starts a new episode */
+    uint32_t capacity;       /* conversations tracked at once (rounded up to a power of two) */
+    uint32_t distinct;       /* distinct payloads no OS ping sends, in one conversation */
+    uint32_t distinct_bytes; /* and the bytes they can carry (a pattern's period, data) */
+    uint32_t volume;         /* bytes of such payloads (with at least 2 distinct ones) */
+    uint32_t mismatches;     /* replies whose payload differs from their request's */
+    uint32_t idle_s;         /* a conversation idle this long starts a new episode */
 };
 
 void ps_icmp_tunnel_config_default(struct ps_icmp_tunnel_config *c);

@@ -124,19 +124,31 @@ static void icmp_detector(void)
     }
     CHECK_EQ(alerts, 0);
 
-    /* ping -p with a new pattern in each packet (and a new identifier):
-     * the 8th distinct one alerts */
+    /* fills of one byte, a new one in each packet: carry nothing */
     for (int s = 0; s < 20; s++) {
         memset(data, 0, 16);
         for (int i = 16; i < 56; i++)
             data[i] = (uint8_t)(s * 3 + 1);
+        struct ps_pkt p = echo4(buf, true, (uint16_t)(1000 + s), 1, data, 56, 8000000u + s);
+        ps_icmp_tunnel_packet(t, &p);
+    }
+    CHECK_EQ(alerts, 0);
+    ps_icmp_tunnel_free(t);
+    t = ps_icmp_tunnel_new(&cfg, 7, &c, sink);
+    /* ping -p with a new 16-byte pattern in each packet (and a new
+     * identifier): the 8th distinct one alerts */
+    for (int s = 0; s < 20; s++) {
+        memset(data, 0, 16);
+        for (int i = 16; i < 56; i++)
+            data[i] = (uint8_t)(s * 3 + i % 16);
         struct ps_pkt p = echo4(buf, true, (uint16_t)(1000 + s), 1, data, 56, 9000000u + s);
         ps_icmp_tunnel_packet(t, &p);
     }
     CHECK_EQ(alerts, 1);
     CHECK_EQ(last.sig, PS_SIG_ICMP_TUNNEL_DATA);
     CHECK_EQ(ev_num(&last, "distinct_payloads"), 8);
-    CHECK_STR(ev_str(&last, "payload_kinds"), "unix:100,pattern:8");
+    CHECK_EQ(ev_num(&last, "distinct_bytes"), 128);
+    CHECK_STR(ev_str(&last, "payload_kinds"), "pattern:8");
 
     /* replies with data of their own */
     ps_icmp_tunnel_free(t);
