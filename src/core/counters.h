@@ -157,9 +157,9 @@ enum ps_counter_kind {
     X(ANOMALY_EVENTS_SUPPRESSED, "alert.anomaly_events_suppressed", PS_CK_COUNT,                   \
       "anomaly events not written: over the rate per name per second (the counters still count)")  \
     X(ALERTS_SUPPRESSED, "alert.suppressed", PS_CK_COUNT,                                          \
-      "alerts not written: the same signature, source and destination within 60 s")               \
+      "alerts not written: the same signature, source and destination within 60 s")                \
     X(ICMP_TUNNEL_CONVERSATIONS, "icmp_tunnel.conversations", PS_CK_COUNT,                         \
-      "echo conversations (requester, responder, identifier) icmp_tunnel began to follow")         \
+      "echo conversations (requester, responder) icmp_tunnel began to follow")                     \
     X(ICMP_TUNNEL_EVICTED, "icmp_tunnel.evicted", PS_CK_COUNT,                                     \
       "echo conversations icmp_tunnel forgot because its table was full")                          \
     X(DNS_TUNNEL_MESSAGES, "dns_tunnel.messages", PS_CK_COUNT, "DNS messages dns_tunnel scored")   \
