@@ -21,7 +21,7 @@ rows=()
 # ndpiReader's risk names for a capture (the "Risk stats" block), or "-"
 ndpi_risks() {
     command -v ndpiReader >/dev/null || { echo "n/a"; return; }
-    timeout 120 ndpiReader -q -i "$1" -v 1 2>/dev/null | awk '
+    timeout 120 ndpiReader -i "$1" -v 1 2>/dev/null | awk '
         /Risk stats/ { f = 1; next }
         /NOTE/ { f = 0 }
         f && NF { sub(/^[ \t]+/, ""); sub(/[ \t]+[0-9]+ \[.*$/, ""); r = r (r ? "; " : "") $0 }
