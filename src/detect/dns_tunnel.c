@@ -13,6 +13,7 @@
 
 #include "core/rd.h"
 #include "detect/dns_tunnel.h"
+#include "detect/kv.h"
 #include "flow/hash.h"
 
 #define PROBE     8u
@@ -273,11 +274,7 @@ void ps_dns_tunnel_config_default(struct ps_dns_tunnel_config *c)
 
 int ps_dns_tunnel_config_set(struct ps_dns_tunnel_config *c, const char *kv)
 {
-    static const struct {
-        const char *k;
-        size_t off;
-        unsigned long min, max;
-    } keys[] = {
+    static const struct ps_kv_key keys[] = {
         {"capacity", offsetof(struct ps_dns_tunnel_config, capacity), 16, 1u << 20},
         {"window", offsetof(struct ps_dns_tunnel_config, window_s), 1, 86400},
         {"unique", offsetof(struct ps_dns_tunnel_config, min_unique), 2, 1u << 20},
@@ -290,25 +287,11 @@ int ps_dns_tunnel_config_set(struct ps_dns_tunnel_config *c, const char *kv)
         {"idle", offsetof(struct ps_dns_tunnel_config, idle_s), 1, 86400 * 7},
     };
     const char *eq = strchr(kv, '=');
-    if (!eq)
-        return -1;
-    if ((size_t)(eq - kv) == 3 && memcmp(kv, "psl", 3) == 0) {
+    if (eq && (size_t)(eq - kv) == 3 && memcmp(kv, "psl", 3) == 0) {
         c->psl_path = eq + 1;
         return 0;
     }
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-        size_t kl = strlen(keys[i].k);
-        if ((size_t)(eq - kv) != kl || memcmp(kv, keys[i].k, kl) != 0)
-            continue;
-        char *end;
-        unsigned long v = strtoul(eq + 1, &end, 10);
-        if (end == eq + 1 || *end || v < keys[i].min || v > keys[i].max)
-            return -1;
-        uint32_t u = (uint32_t)v;
-        memcpy((char *)c + keys[i].off, &u, sizeof(u));
-        return 0;
-    }
-    return -1;
+    return ps_kv_set_u32(c, keys, sizeof(keys) / sizeof(keys[0]), kv);
 }
 
 struct ps_dns_tunnel *ps_dns_tunnel_new(const struct ps_dns_tunnel_config *c, uint64_t seed,
@@ -418,18 +401,12 @@ static struct dkey *lookup(struct ps_dns_tunnel *t, const struct ps_dns_obs *o, 
     w[2] = hash_lower(t->seed, dom, dlen);
     w[3] = (uint64_t)vni << 8 | o->ipver;
     uint64_t key = ps_hash_words(t->seed, w, 4) | 1;
-    struct dkey *victim = NULL;
-    for (uint32_t i = 0; i < PROBE; i++) {
-        struct dkey *e = &t->tab[(key + i) & t->mask];
-        if (e->key == key)
-            return e;
-        if (!e->key) {
-            if (!victim || victim->key)
-                victim = e;
-        } else if (!victim || (victim->key && e->last_us < victim->last_us)) {
-            victim = e;
-        }
-    }
+    int found;
+    struct dkey *victim =
+        ps_kv_slot(t->tab, sizeof(*t->tab), t->mask, key, PROBE, key, offsetof(struct dkey, key),
+                   offsetof(struct dkey, last_us), &found);
+    if (found)
+        return victim;
     if (victim->key)
         t->c->v[PS_C_DNS_TUNNEL_EVICTED]++;
     memset(victim, 0, sizeof(*victim));

@@ -13,6 +13,7 @@
 
 #include "core/rd.h"
 #include "detect/icmp_tunnel.h"
+#include "detect/kv.h"
 #include "flow/hash.h"
 
 #define PROBE    8u
@@ -68,11 +69,7 @@ void ps_icmp_tunnel_config_default(struct ps_icmp_tunnel_config *c)
 
 int ps_icmp_tunnel_config_set(struct ps_icmp_tunnel_config *c, const char *kv)
 {
-    static const struct {
-        const char *k;
-        size_t off;
-        unsigned long min, max;
-    } keys[] = {
+    static const struct ps_kv_key keys[] = {
         {"capacity", offsetof(struct ps_icmp_tunnel_config, capacity), 16, 1u << 22},
         {"distinct", offsetof(struct ps_icmp_tunnel_config, distinct), 2, DISTINCT},
         {"distinct-bytes", offsetof(struct ps_icmp_tunnel_config, distinct_bytes), 0, 1u << 20},
@@ -80,22 +77,7 @@ int ps_icmp_tunnel_config_set(struct ps_icmp_tunnel_config *c, const char *kv)
         {"mismatches", offsetof(struct ps_icmp_tunnel_config, mismatches), 1, 1u << 20},
         {"idle", offsetof(struct ps_icmp_tunnel_config, idle_s), 1, 86400 * 7},
     };
-    const char *eq = strchr(kv, '=');
-    if (!eq)
-        return -1;
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-        size_t kl = strlen(keys[i].k);
-        if ((size_t)(eq - kv) != kl || memcmp(kv, keys[i].k, kl) != 0)
-            continue;
-        char *end;
-        unsigned long v = strtoul(eq + 1, &end, 10);
-        if (end == eq + 1 || *end || v < keys[i].min || v > keys[i].max)
-            return -1;
-        uint32_t u = (uint32_t)v;
-        memcpy((char *)c + keys[i].off, &u, sizeof(u));
-        return 0;
-    }
-    return -1;
+    return ps_kv_set_u32(c, keys, sizeof(keys) / sizeof(keys[0]), kv);
 }
 
 const char *ps_ping_kind_name(enum ps_ping_kind k)
@@ -244,18 +226,12 @@ static struct conv *lookup(struct ps_icmp_tunnel *t, const struct ps_pkt *p, con
     w[4] = p->ipver;
     w[5] = p->m.has_vni ? p->m.vni : 0;
     uint64_t key = ps_hash_words(t->seed, w, 6) | 1;
-    struct conv *victim = NULL;
-    for (uint32_t i = 0; i < PROBE; i++) {
-        struct conv *e = &t->tab[(key + i) & t->mask];
-        if (e->key == key)
-            return e;
-        if (!e->key) {
-            if (!victim || victim->key)
-                victim = e;
-        } else if (!victim || (victim->key && e->last_us < victim->last_us)) {
-            victim = e;
-        }
-    }
+    int found;
+    struct conv *victim =
+        ps_kv_slot(t->tab, sizeof(*t->tab), t->mask, key, PROBE, key, offsetof(struct conv, key),
+                   offsetof(struct conv, last_us), &found);
+    if (found)
+        return victim;
     if (victim->key)
         t->c->v[PS_C_ICMP_TUNNEL_EVICTED]++;
     conv_reset(victim, key, p, req, resp);

@@ -259,15 +259,21 @@ static void query(struct ps_dns_tunnel *t, const char *name, uint16_t qtype, uin
     ps_dns_tunnel_observe(t, &o, &p);
 }
 
+/* A detector with the default thresholds and no public suffix list. */
+static struct ps_dns_tunnel *new_dns(struct ps_counters *c, struct ps_dns_tunnel_config *cfg)
+{
+    memset(c, 0, sizeof(*c));
+    ps_dns_tunnel_config_default(cfg);
+    cfg->psl_path = NULL;
+    struct ps_alert_sink sink = {on_alert, NULL};
+    return ps_dns_tunnel_new(cfg, 5, c, sink);
+}
+
 static void dns_detector(void)
 {
     struct ps_counters c;
-    memset(&c, 0, sizeof(c));
     struct ps_dns_tunnel_config cfg;
-    ps_dns_tunnel_config_default(&cfg);
-    cfg.psl_path = NULL;
-    struct ps_alert_sink sink = {on_alert, NULL};
-    struct ps_dns_tunnel *t = ps_dns_tunnel_new(&cfg, 5, &c, sink);
+    struct ps_dns_tunnel *t = new_dns(&c, &cfg);
     CHECK(t != NULL);
     char name[300];
 
@@ -324,12 +330,8 @@ static void dns_detector(void)
 static void dns_udp(void)
 {
     struct ps_counters c;
-    memset(&c, 0, sizeof(c));
     struct ps_dns_tunnel_config cfg;
-    ps_dns_tunnel_config_default(&cfg);
-    cfg.psl_path = NULL;
-    struct ps_alert_sink sink = {on_alert, NULL};
-    struct ps_dns_tunnel *t = ps_dns_tunnel_new(&cfg, 5, &c, sink);
+    struct ps_dns_tunnel *t = new_dns(&c, &cfg);
     static const uint8_t msg[] = {0x12, 0x34, 0x01, 0x00, 0,   1,   0,   0,   0,   0,   0,
                                   0,    3,    'w',  'w',  'w', 7,   'e', 'x', 'a', 'm', 'p',
                                   'l',  'e',  3,    'c',  'o', 'm', 0,   0,   1,   0,   1};
