@@ -19,6 +19,7 @@ int main(void)
         {"defrag", test_defrag},
         {"flowlogs", test_flowlogs},
         {"tunnels", test_tunnels},
+        {"dns", test_dns},
     };
     int passed = 0, failed = 0;
     for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {

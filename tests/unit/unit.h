@@ -51,5 +51,6 @@ void test_jparse(void);
 void test_defrag(void);
 void test_flowlogs(void);
 void test_tunnels(void);
+void test_dns(void);
 
 #endif
