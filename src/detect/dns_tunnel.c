@@ -11,17 +11,19 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "app/dns.h"
 #include "core/rd.h"
 #include "detect/dns_tunnel.h"
 #include "detect/kv.h"
 #include "flow/hash.h"
 
-#define PROBE     8u
-#define SET       128u  /* unique-subdomain hashes kept per key and window */
-#define RECENT    64u   /* past SET*3/4 names: a direct-mapped cache of the recent ones */
-#define BUF       1024u /* first-seen subdomain bytes kept per key and window */
-#define PSL_SLOTS 32768u
-#define NAME_MAX_ 255u
+#define PROBE         8u
+#define SET           128u  /* unique-subdomain hashes kept per key and window */
+#define RECENT        64u   /* past SET*3/4 names: a direct-mapped cache of the recent ones */
+#define BUF           1024u /* first-seen subdomain bytes kept per key and window */
+#define PSL_SLOTS     32768u
+#define NAME_MAX_     255u
+#define NAME_TEXT_MAX 1100u /* a name as presentation text, every byte escaped as \DDD */
 
 /* ---- public suffix list ------------------------------------------------ */
 
@@ -509,7 +511,7 @@ void ps_dns_tunnel_observe(struct ps_dns_tunnel *t, const struct ps_dns_obs *o,
     size_t len = o->qname_len;
     while (len && name[len - 1] == '.')
         len--;
-    if (!len || len > NAME_MAX_)
+    if (!len || len > NAME_TEXT_MAX)
         return;
     /* reverse lookups: unique by nature, never scored */
     if (o->qtype == 12 || is_arpa(name, len)) {
@@ -677,6 +679,32 @@ void ps_dns_tunnel_udp(struct ps_dns_tunnel *t, const struct ps_pkt *p)
         .rcode = f2 & 15,
         .answers = an,
         .answer_bytes = (uint32_t)r.left,
+    };
+    ps_dns_tunnel_observe(t, &o, p);
+}
+
+void ps_dns_tunnel_msg(struct ps_dns_tunnel *t, const struct ps_dns_msg *m, const struct ps_pkt *p)
+{
+    if (!m->nqd || m->opcode != 0)
+        return;
+    uint32_t rd = 0;
+    for (unsigned i = 0; i < m->nan; i++)
+        rd += m->an[i].rdlen;
+    bool resp = m->qr;
+    struct ps_dns_obs o = {
+        .ts_us = p->ts_us,
+        .ipver = p->ipver,
+        .client = resp ? p->dst : p->src,
+        .server = resp ? p->src : p->dst,
+        .client_port = resp ? p->dport : p->sport,
+        .server_port = resp ? p->sport : p->dport,
+        .qname = (const uint8_t *)ps_dns_str(m, m->qd[0].name),
+        .qname_len = m->qd[0].name_len,
+        .qtype = m->qd[0].type,
+        .response = resp,
+        .rcode = (uint8_t)(m->rcode & 0xff),
+        .answers = m->ancount,
+        .answer_bytes = rd,
     };
     ps_dns_tunnel_observe(t, &o, p);
 }

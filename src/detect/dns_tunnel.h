@@ -85,6 +85,13 @@ void ps_dns_tunnel_free(struct ps_dns_tunnel *t);
 void ps_dns_tunnel_observe(struct ps_dns_tunnel *t, const struct ps_dns_obs *o,
                            const struct ps_pkt *p);
 
+/* A message the application layer's DNS parser (src/app/dns.h) parsed from
+ * packet p (UDP or TCP): its first question is observed. The names are the
+ * parser's presentation text (non-printing bytes escaped), which the
+ * features take as they are. */
+struct ps_dns_msg;
+void ps_dns_tunnel_msg(struct ps_dns_tunnel *t, const struct ps_dns_msg *m, const struct ps_pkt *p);
+
 /* Temporary packet path: a UDP datagram to or from port 53 whose payload
  * holds a DNS message; its first question is observed. */
 void ps_dns_tunnel_udp(struct ps_dns_tunnel *t, const struct ps_pkt *p);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/dns.h"
 #include "detect/dns_tunnel.h"
 #include "detect/icmp_tunnel.h"
 #include "unit.h"
@@ -352,6 +353,12 @@ static void dns_udp(void)
     p.payload_len = sizeof(msg);
     ps_dns_tunnel_udp(t, &p);
     CHECK_EQ(c.v[PS_C_DNS_TUNNEL_MESSAGES], 1);
+    /* the same message through the application layer's parser */
+    static struct ps_dns_msg m;
+    CHECK_EQ(ps_dns_parse(msg, sizeof(msg), &m), 0);
+    ps_dns_tunnel_msg(t, &m, &p);
+    CHECK_EQ(c.v[PS_C_DNS_TUNNEL_MESSAGES], 2);
+    CHECK_EQ(c.v[PS_C_DNS_TUNNEL_KEYS], 1); /* the same client and example.com */
     ps_dns_tunnel_free(t);
 }
 
