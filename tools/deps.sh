@@ -14,6 +14,8 @@ PACKAGES=(
     iputils-ping ethtool openssh-client dropbear-bin
     # tests: the ClickHouse sink against a real server (18.16 on Debian 12: ~10 MB)
     clickhouse-server clickhouse-client
+    # dns_tunnel: registered domains; tests/gen/tunnels.sh: the tunnel tools
+    publicsuffix iodine dns2tcp ptunnel-ng
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -112,6 +112,8 @@ static void emit_dns(void *ctx, int dir, const struct ps_dns_msg *m)
 {
     struct ps_app *a = ctx;
     a->c->v[PS_C_APP_DNS_MESSAGES]++;
+    if (a->out.dns_detect && a->p)
+        a->out.dns_detect(a->out.dctx, m, a->p);
     if (a->out.dns)
         a->out.dns(a->out.ctx, a->f, a->p, dir, m);
 }

@@ -46,6 +46,9 @@ struct ps_app_out {
     void (*quic)(void *ctx, const struct ps_flow *f, const struct ps_pkt *p,
                  const struct ps_quic *q, const struct ps_tls_info *ti);
     void *ctx;
+    /* Every parsed DNS message also goes to the detectors (dns_tunnel). */
+    void (*dns_detect)(void *dctx, const struct ps_dns_msg *m, const struct ps_pkt *p);
+    void *dctx;
 };
 
 struct ps_app;

@@ -127,6 +127,16 @@ static const char usage_read[] =
     "                            frag_flood (default 100)\n"
     "      --no-anomaly-events   count decoder anomalies without writing anomaly events\n"
     "                            (default: at most 10 per name per second of capture)\n"
+    "      --dns-tunnel KEY=N    dns_tunnel thresholds (repeatable): unique=20 subdomains and\n"
+    "                            info=400 compressed bytes per window=60 s, long-info=4096\n"
+    "                            per long-window=3600 s, with signs=2 of long labels\n"
+    "                            (long-label=32), entropy=460 (bits x 100), charset, record\n"
+    "                            types, NXDOMAIN; idle=900, capacity=4096; psl=FILE (default\n"
+    "                            /usr/share/publicsuffix/public_suffix_list.dat)\n"
+    "      --icmp-tunnel KEY=N   icmp_tunnel thresholds (repeatable): distinct=8 payloads no\n"
+    "                            OS ping sends, carrying distinct-bytes=64, or volume=16384\n"
+    "                            bytes of them; mismatches=3 replies unlike their request;\n"
+    "                            idle=300, capacity=16384\n"
     "\n"
     "Application layer (dns, tls, quic, http, ssh events; recognised by content):\n"
     "      --no-app              flows and missing TCP bytes only: no reassembly, no parsers\n"
@@ -991,6 +1001,8 @@ static int cmd_run(int argc, char **argv, bool live)
         O_DFTO,
         O_DFFLOOD,
         O_NOANOM,
+        O_ICMPTUN,
+        O_DNSTUN,
         O_DFMAXF,
         O_LVXLAN,
         O_LGENEVE,
@@ -1036,6 +1048,8 @@ static int cmd_run(int argc, char **argv, bool live)
         {"defrag-timeout", required_argument, NULL, O_DFTO},
         {"frag-flood-threshold", required_argument, NULL, O_DFFLOOD},
         {"no-anomaly-events", no_argument, NULL, O_NOANOM},
+        {"icmp-tunnel", required_argument, NULL, O_ICMPTUN},
+        {"dns-tunnel", required_argument, NULL, O_DNSTUN},
         {"vxlan", required_argument, NULL, O_LVXLAN},
         {"geneve", required_argument, NULL, O_LGENEVE},
         {"allow-source", required_argument, NULL, O_ALLOWSRC},
@@ -1184,6 +1198,18 @@ static int cmd_run(int argc, char **argv, bool live)
             break;
         case O_NOANOM:
             cfg.detect.anomaly_events = false;
+            break;
+        case O_ICMPTUN:
+            if (ps_icmp_tunnel_config_set(&cfg.detect.icmp_tunnel, optarg))
+                die_usage("--icmp-tunnel takes KEY=N, KEY one of distinct, distinct-bytes, volume, "
+                          "mismatches, idle, capacity",
+                          optarg);
+            break;
+        case O_DNSTUN:
+            if (ps_dns_tunnel_config_set(&cfg.detect.dns_tunnel, optarg))
+                die_usage("--dns-tunnel takes KEY=N, KEY one of unique, info, window, long-info, "
+                          "long-window, signs, long-label, entropy, idle, capacity; or psl=FILE",
+                          optarg);
             break;
         case O_LVXLAN:
         case O_LGENEVE:

@@ -29,6 +29,11 @@ static void flow_interval(void *ctx, const struct ps_flow *f, int dir, const str
     ps_out_flow_interval(&w->out, f, dir, iv);
 }
 
+static void dns_detect(void *dctx, const struct ps_dns_msg *m, const struct ps_pkt *p)
+{
+    ps_detect_dns(dctx, m, p);
+}
+
 int ps_pipeline_init(struct ps_pipeline *w, const struct ps_pipeline_config *cfg)
 {
     memset(&w->c, 0, sizeof(w->c));
@@ -42,17 +47,9 @@ int ps_pipeline_init(struct ps_pipeline *w, const struct ps_pipeline_config *cfg
     w->next_stats_us = 0;
     if (ps_session_table_init(&w->sessions, cfg->session_capacity, cfg->seed ^ 0x5e55))
         return -1;
-    struct ps_app_out aout = {ps_out_dns, ps_out_tls,  ps_out_http,
-                              ps_out_ssh, ps_out_quic, &w->out};
-    w->app = ps_app_new(&cfg->app, &w->c, aout);
-    if (!w->app) {
-        ps_session_table_free(&w->sessions);
-        return -1;
-    }
+    w->app = NULL;
     struct ps_flow_sink sink = {flow_end, flow_interval, w};
     if (ps_flow_table_init(&w->flows, &cfg->flow, cfg->seed, &w->c, sink)) {
-        ps_app_free(w->app);
-        w->app = NULL;
         ps_session_table_free(&w->sessions);
         return -1;
     }
@@ -63,7 +60,11 @@ int ps_pipeline_init(struct ps_pipeline *w, const struct ps_pipeline_config *cfg
                                           ps_detect_sink(w->detect))
                           : NULL;
     w->next_defrag_sweep_us = 0;
-    if (!w->detect || !w->defrag) {
+    struct ps_app_out aout = {ps_out_dns,  ps_out_tls, ps_out_http, ps_out_ssh,
+                              ps_out_quic, &w->out,    dns_detect,  w->detect};
+    if (w->detect)
+        w->app = ps_app_new(&cfg->app, &w->c, aout);
+    if (!w->detect || !w->defrag || !w->app) {
         ps_pipeline_free(w);
         return -1;
     }
@@ -136,6 +137,8 @@ static void after_decode(struct ps_pipeline *w, int rc, uint64_t ts_us)
         uint64_t dups = w->c.v[PS_C_FLOW_DUPLICATES]; /* to tell a second copy */
         struct ps_flow *f = ps_flow_update(&w->flows, p, sess);
         dropped = !f; /* counted as drop.flow.full */
+        if (w->c.v[PS_C_FLOW_DUPLICATES] == dups)
+            ps_detect_tunnels(w->detect, p); /* once per packet, not per mirror copy */
         if (f) {
             if (sess && f->pkts[0] + f->pkts[1] == 1)
                 w->sessions.s[sess - 1].flows++;

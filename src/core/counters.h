@@ -220,7 +220,21 @@ enum ps_counter_kind {
     X(APP_QUIC_UNDECRYPTED, "app.quic.undecrypted", PS_CK_COUNT,                                   \
       "QUIC Initial packets that did not decrypt")                                                 \
     X(APP_QUIC_UNKNOWN_VERSION, "app.quic.unknown_version", PS_CK_COUNT,                           \
-      "QUIC long-header packets of a version periscope cannot decrypt")
+      "QUIC long-header packets of a version periscope cannot decrypt")                            \
+    X(ICMP_TUNNEL_CONVERSATIONS, "icmp_tunnel.conversations", PS_CK_COUNT,                         \
+      "echo conversations (requester, responder) icmp_tunnel began to follow")                     \
+    X(ICMP_TUNNEL_EVICTED, "icmp_tunnel.evicted", PS_CK_COUNT,                                     \
+      "echo conversations icmp_tunnel forgot because its table was full")                          \
+    X(DNS_TUNNEL_MESSAGES, "dns_tunnel.messages", PS_CK_COUNT, "DNS messages dns_tunnel scored")   \
+    X(DNS_TUNNEL_SKIPPED, "dns_tunnel.skipped", PS_CK_COUNT,                                       \
+      "DNS messages dns_tunnel does not score: PTR and .arpa (reverse lookups)")                   \
+    X(DNS_TUNNEL_KEYS, "dns_tunnel.keys", PS_CK_COUNT,                                             \
+      "(client, registered domain) pairs dns_tunnel began to follow")                              \
+    X(DNS_TUNNEL_EVICTED, "dns_tunnel.evicted", PS_CK_COUNT,                                       \
+      "(client, registered domain) pairs dns_tunnel forgot because its table was full")            \
+    X(DNS_TUNNEL_NO_PSL, "dns_tunnel.no_public_suffix_list", PS_CK_COUNT,                          \
+      "1 when the public suffix list could not be read: registered domains are the last two "      \
+      "labels")
 
 enum ps_counter_id {
 #define PS_X(id, name, kind, desc) PS_C_##id,

@@ -50,6 +50,16 @@
     X(IPV6_RA_FLOOD, 9003201, "ipv6_ra_flood", 2, "IPv6 router advertisements at flood rate")    \
     X(IPV6_ND_FLIP, 9003301, "ipv6_nd_spoof", 1,                                                 \
       "IPv6 neighbour advertisements move an address between link-layer addresses")              \
+    X(ICMP_TUNNEL_MAGIC, 9004001, "icmp_tunnel", 1,                                              \
+      "ICMP echo payload starts with a tunnel tool's magic (ptunnel, ptunnel-ng, hans)")         \
+    X(ICMP_TUNNEL_DATA, 9004002, "icmp_tunnel", 1,                                               \
+      "ICMP echo carries changing payloads that no operating system's ping sends")               \
+    X(ICMP_TUNNEL_MISMATCH, 9004003, "icmp_tunnel", 2,                                           \
+      "ICMP echo replies do not return the request's data (RFC 792, RFC 4443)")                  \
+    X(DNS_TUNNEL, 9004101, "dns_tunnel", 1,                                                      \
+      "DNS tunnel or exfiltration: many unique encoded names under one domain")                  \
+    X(DNS_TUNNEL_SLOW, 9004102, "dns_tunnel", 2,                                                 \
+      "DNS exfiltration, low and slow: encoded names under one domain for long")                 \
     X(IPV6_ND_MASS, 9003302, "ipv6_nd_spoof", 2,                                                 \
       "IPv6 unsolicited neighbour advertisements for many addresses from one link-layer address")
 

@@ -72,6 +72,8 @@ struct ps_detect {
     struct mac_state macs[MACS];
     struct anom_rate anom[64];
     uint64_t evented; /* anomalies that write events */
+    struct ps_icmp_tunnel *icmp_tunnel;
+    struct ps_dns_tunnel *dns_tunnel;
 };
 
 void ps_detect_config_default(struct ps_detect_config *c)
@@ -92,6 +94,8 @@ void ps_detect_config_default(struct ps_detect_config *c)
     c->ipv6_max_ext = 6;
     c->anomaly_events = true;
     c->anomaly_rate = 10;
+    ps_icmp_tunnel_config_default(&c->icmp_tunnel);
+    ps_dns_tunnel_config_default(&c->dns_tunnel);
 }
 
 static void emit(void *ctx, const struct ps_alert *a)
@@ -146,11 +150,21 @@ struct ps_detect *ps_detect_new(const struct ps_detect_config *c, uint64_t seed,
     d->out = out;
     d->seed = seed;
     d->evented = evented_mask();
+    d->icmp_tunnel = ps_icmp_tunnel_new(&c->icmp_tunnel, seed ^ 0x1c3b, cnt, ps_detect_sink(d));
+    d->dns_tunnel = ps_dns_tunnel_new(&c->dns_tunnel, seed ^ 0xd25, cnt, ps_detect_sink(d));
+    if (!d->icmp_tunnel || !d->dns_tunnel) {
+        ps_detect_free(d);
+        return NULL;
+    }
     return d;
 }
 
 void ps_detect_free(struct ps_detect *d)
 {
+    if (!d)
+        return;
+    ps_icmp_tunnel_free(d->icmp_tunnel);
+    ps_dns_tunnel_free(d->dns_tunnel);
     free(d);
 }
 
@@ -661,4 +675,15 @@ void ps_detect_packet(struct ps_detect *d, const struct ps_pkt *p)
         else if (p->icmp_type == 136)
             neighbour_adv(d, p);
     }
+}
+
+void ps_detect_tunnels(struct ps_detect *d, const struct ps_pkt *p)
+{
+    if (p->proto == 1 || p->proto == 58)
+        ps_icmp_tunnel_packet(d->icmp_tunnel, p);
+}
+
+void ps_detect_dns(struct ps_detect *d, const struct ps_dns_msg *m, const struct ps_pkt *p)
+{
+    ps_dns_tunnel_msg(d->dns_tunnel, m, p);
 }

@@ -9,6 +9,8 @@
 #include "core/counters.h"
 #include "core/packet.h"
 #include "detect/alert.h"
+#include "detect/dns_tunnel.h"
+#include "detect/icmp_tunnel.h"
 
 struct ps_detect_config {
     uint32_t dedupe_s;         /* one alert per signature, source, destination per this */
@@ -23,6 +25,8 @@ struct ps_detect_config {
     uint32_t ipv6_max_ext;    /* extension headers in one chain */
     bool anomaly_events;      /* write anomaly events (rate-limited) */
     uint32_t anomaly_rate;    /* anomaly events per name per second of capture */
+    struct ps_icmp_tunnel_config icmp_tunnel;
+    struct ps_dns_tunnel_config dns_tunnel;
 };
 
 void ps_detect_config_default(struct ps_detect_config *c);
@@ -45,5 +49,14 @@ struct ps_alert_sink ps_detect_sink(struct ps_detect *d);
 
 /* Run the per-packet detectors on a decoded packet. Packet path. */
 void ps_detect_packet(struct ps_detect *d, const struct ps_pkt *p);
+
+/* The tunnel detectors (icmp_tunnel, dns_tunnel) on a packet of a flow, once
+ * per packet (not for a mirror's second copy). Packet path. */
+void ps_detect_tunnels(struct ps_detect *d, const struct ps_pkt *p);
+
+/* A DNS message the application layer parsed (UDP or TCP, any port), in
+ * packet p: scored by dns_tunnel. */
+struct ps_dns_msg;
+void ps_detect_dns(struct ps_detect *d, const struct ps_dns_msg *m, const struct ps_pkt *p);
 
 #endif

@@ -20,6 +20,7 @@ int main(void)
         {"flowlogs", test_flowlogs},
         {"stream", test_stream},
         {"quic", test_quic},
+        {"tunnels", test_tunnels},
         {"dns", test_dns},
         {"http", test_http},
         {"ssh", test_ssh},

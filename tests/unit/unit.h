@@ -54,6 +54,7 @@ void test_defrag(void);
 void test_flowlogs(void);
 void test_stream(void);
 void test_quic(void);
+void test_tunnels(void);
 void test_dns(void);
 void test_http(void);
 void test_ssh(void);
