@@ -629,59 +629,7 @@ void ps_dns_tunnel_observe(struct ps_dns_tunnel *t, const struct ps_dns_obs *o,
     emit_alert(t, e, o, p, false, ent, signs);
 }
 
-/* ---- temporary packet path: the question of a UDP port-53 message ----- */
-
-void ps_dns_tunnel_udp(struct ps_dns_tunnel *t, const struct ps_pkt *p)
-{
-    if (p->proto != 17 || !p->has_ports || (p->sport != 53 && p->dport != 53) || !p->payload)
-        return;
-    struct ps_rd r = ps_rd_init(p->payload, p->payload_len);
-    ps_rd_skip(&r, 2); /* id */
-    uint8_t f1 = ps_rd_u8(&r);
-    uint8_t f2 = ps_rd_u8(&r);
-    uint16_t qd = ps_rd_be16(&r);
-    uint16_t an = ps_rd_be16(&r);
-    ps_rd_skip(&r, 4);
-    if (r.bad || qd == 0 || (f1 & 0x78) != 0) /* standard queries only */
-        return;
-    uint8_t name[NAME_MAX_ + 1];
-    size_t n = 0;
-    for (;;) {
-        uint8_t l = ps_rd_u8(&r);
-        if (r.bad || l > 63) /* a pointer or reserved label type: not in a question */
-            return;
-        if (!l)
-            break;
-        const uint8_t *lb = ps_rd_bytes(&r, l);
-        if (r.bad || n + l + 1 > NAME_MAX_)
-            return;
-        if (n)
-            name[n++] = '.';
-        memcpy(name + n, lb, l);
-        n += l;
-    }
-    uint16_t qtype = ps_rd_be16(&r);
-    ps_rd_skip(&r, 2);
-    if (r.bad)
-        return;
-    bool resp = f1 & 0x80;
-    struct ps_dns_obs o = {
-        .ts_us = p->ts_us,
-        .ipver = p->ipver,
-        .client = resp ? p->dst : p->src,
-        .server = resp ? p->src : p->dst,
-        .client_port = resp ? p->dport : p->sport,
-        .server_port = resp ? p->sport : p->dport,
-        .qname = name,
-        .qname_len = n,
-        .qtype = qtype,
-        .response = resp,
-        .rcode = f2 & 15,
-        .answers = an,
-        .answer_bytes = (uint32_t)r.left,
-    };
-    ps_dns_tunnel_observe(t, &o, p);
-}
+/* ---- a message the application layer parsed --------------------------- */
 
 void ps_dns_tunnel_msg(struct ps_dns_tunnel *t, const struct ps_dns_msg *m, const struct ps_pkt *p)
 {

@@ -12,9 +12,8 @@
  * names under .arpa are not scored (reverse lookups are unique by nature).
  *
  * The detector takes an observation (client, time, query name, type, rcode,
- * answers), so it does not depend on one DNS parser; ps_dns_tunnel_udp is a
- * minimal parse of the question of a UDP port-53 message for the packet path
- * until the application-layer DNS parser feeds it. Fixed tables: keys are
+ * answers), so it does not depend on one DNS parser; ps_dns_tunnel_msg takes
+ * the messages the application layer parsed (src/app/dns.c). Fixed tables: keys are
  * evicted least-recently-seen within a probe window, and counted. */
 #ifndef PS_DETECT_DNS_TUNNEL_H
 #define PS_DETECT_DNS_TUNNEL_H
@@ -91,9 +90,5 @@ void ps_dns_tunnel_observe(struct ps_dns_tunnel *t, const struct ps_dns_obs *o,
  * features take as they are. */
 struct ps_dns_msg;
 void ps_dns_tunnel_msg(struct ps_dns_tunnel *t, const struct ps_dns_msg *m, const struct ps_pkt *p);
-
-/* Temporary packet path: a UDP datagram to or from port 53 whose payload
- * holds a DNS message; its first question is observed. */
-void ps_dns_tunnel_udp(struct ps_dns_tunnel *t, const struct ps_pkt *p);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/dns.h"
 #include "detect/dns_tunnel.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -73,12 +74,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                .answers = 1};
         p.ts_us = ts;
         ps_dns_tunnel_observe(t, &o, &p);
-        /* the same bytes as a DNS message on the wire */
-        p.sport = (f & 4) ? 53 : 40000;
-        p.dport = (f & 4) ? 40000 : 53;
-        p.payload = data + i;
-        p.payload_len = n;
-        ps_dns_tunnel_udp(t, &p);
+        /* the same bytes as a DNS message on the wire, as the application
+         * layer's parser reads it */
+        static struct ps_dns_msg m;
+        if (ps_dns_parse(data + i, n, &m) == 0)
+            ps_dns_tunnel_msg(t, &m, &p);
         i += n;
     }
     ps_dns_tunnel_free(t);
