@@ -14,16 +14,9 @@
 #   CPU-s/Gbit = agent CPU seconds per 10^9 inner bits mirrored
 # usage: bash bench/mirror.sh [SECONDS]   (as root; default 5 s per row)
 # Knobs: PERISCOPE (build/periscope), BENCH_CPU (1), SIZES ("60 590 1514").
-set -u
-cd "$(dirname "$0")/.." || exit 1
-secs=${1:-5}
-bin=${PERISCOPE:-build/periscope}
-cpu=${BENCH_CPU:-1}
-sizes=${SIZES:-60 590 1514}
-[ "$(id -u)" -eq 0 ] || { echo "bench/mirror.sh: needs root"; exit 77; }
-[ -x "$bin" ] || { echo "bench/mirror.sh: build $bin first (make)"; exit 1; }
-mkdir -p bench/out
-cc -O2 -o bench/out/blast bench/blast.c || exit 1
+me=bench/mirror.sh
+# shellcheck source=bench/blast-setup.sh
+. "$(dirname "$0")/blast-setup.sh"
 S=pmb-s-$$ A=pmb-a-$$ K=pmb-k-$$
 cleanup() { for n in "$S" "$A" "$K"; do ip netns del "$n" 2>/dev/null; done; }
 trap cleanup EXIT

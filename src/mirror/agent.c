@@ -16,12 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "mirror/agent.h"
+#include "source/tpring.h"
 
 #define BATCH     64
 #define MAX_RES   16    /* resolved addresses per target */
@@ -45,9 +45,7 @@ static const char *const skip_name[SK__COUNT] = {"never_mirrored", "no_match",  
 
 struct src {
     int fd;
-    uint8_t *ring;
-    size_t ring_len;
-    unsigned nblocks, block_size, cur;
+    struct ps_tpring ring;
     uint64_t seen[2], mirrored[2], bytes[2], truncated;
     uint64_t skip[SK__COUNT];
     uint64_t never[PS_MNEVER__COUNT];
@@ -269,39 +267,20 @@ static int open_source(struct src *s, const char *iface, uint32_t mark, uint32_t
         BPF_STMT(BPF_RET | BPF_K, 0),
     };
     struct sock_fprog fp = {.len = 4, .filter = prog};
-    int v3 = TPACKET_V3;
-    s->block_size = 1u << 18; /* small blocks: the CPU budget is checked per block */
-    s->nblocks = (ring_mb ? ring_mb : 32) * 4;
-    struct tpacket_req3 req = {.tp_block_size = s->block_size,
-                               .tp_block_nr = s->nblocks,
-                               .tp_frame_size = 2048,
-                               .tp_frame_nr = s->nblocks * (s->block_size / 2048),
-                               .tp_retire_blk_tov = 20};
     struct sockaddr_ll sll = {
         .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL), .sll_ifindex = (int)idx};
     struct packet_mreq mr = {.mr_ifindex = (int)idx, .mr_type = PACKET_MR_PROMISC};
     const char *what = NULL;
     if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp)) != 0)
         what = "filter";
-    else if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &v3, sizeof(v3)) != 0)
-        what = "TPACKET_V3";
-    else if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) != 0)
-        what = "ring";
-    if (!what) {
-        s->ring_len = (size_t)s->block_size * s->nblocks;
-        s->ring = mmap(NULL, s->ring_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-        if (s->ring == MAP_FAILED) {
-            s->ring = NULL;
-            what = "mmap";
-        }
-    }
-    if (!what && bind(fd, (struct sockaddr *)&sll, sizeof(sll)) != 0)
+    /* Small blocks: the CPU budget is checked per block. A failed map
+     * names its step in what. */
+    else if (ps_tpring_map(&s->ring, fd, 1u << 18, (ring_mb ? ring_mb : 32) * 4, 20, &what) == 0 &&
+             bind(fd, (struct sockaddr *)&sll, sizeof(sll)) != 0)
         what = "bind";
     if (what) {
         snprintf(err, errlen, "%s: %s: %s", iface, what, strerror(errno));
-        if (s->ring)
-            munmap(s->ring, s->ring_len);
-        s->ring = NULL;
+        ps_tpring_unmap(&s->ring);
         close(fd);
         return -1;
     }
@@ -450,9 +429,8 @@ static int drain(struct agent *a, int si, int max)
     struct src *s = &a->src[si];
     int done = 0;
     while (done < max) {
-        struct tpacket_block_desc *bd =
-            (struct tpacket_block_desc *)(void *)(s->ring + (size_t)s->cur * s->block_size);
-        if (!(__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER))
+        struct tpacket_block_desc *bd = ps_tpring_ready(&s->ring);
+        if (!bd)
             break;
         uint32_t n = bd->hdr.bh1.num_pkts;
         uint8_t *ph = (uint8_t *)bd + bd->hdr.bh1.offset_to_first_pkt;
@@ -467,8 +445,7 @@ static int drain(struct agent *a, int si, int max)
         /* The batch points into this block: send before giving it back. */
         flush(a, &a->b4);
         flush(a, &a->b6);
-        __atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
-        s->cur = (s->cur + 1) % s->nblocks;
+        ps_tpring_release(&s->ring);
         done++;
         if (a->budget > 0 && cpu_s() - a->window_cpu >= a->budget)
             break; /* over the CPU budget: the rest waits for the next window */
@@ -476,27 +453,10 @@ static int drain(struct agent *a, int si, int max)
     return done;
 }
 
-/* Frames in blocks handed to us but not read (at exit, over the budget). */
-static uint64_t unread(const struct src *s)
-{
-    uint64_t n = 0;
-    for (unsigned k = 0; k < s->nblocks; k++) {
-        const struct tpacket_block_desc *bd =
-            (const struct tpacket_block_desc *)(const void *)(s->ring + (size_t)k * s->block_size);
-        if (__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER)
-            n += bd->hdr.bh1.num_pkts;
-    }
-    return n;
-}
-
 static void ring_drops(struct agent *a)
 {
-    for (int i = 0; i < a->c->nsource; i++) {
-        struct tpacket_stats_v3 st;
-        socklen_t len = sizeof(st);
-        if (getsockopt(a->src[i].fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0)
-            a->src[i].skip[SK_RING] += st.tp_drops;
-    }
+    for (int i = 0; i < a->c->nsource; i++)
+        a->src[i].skip[SK_RING] += ps_tpring_drops(a->src[i].fd);
 }
 
 /* ---- stats and metrics ---------------------------------------------- */
@@ -658,8 +618,7 @@ static void resolve_all(struct agent *a, bool first, char *err, size_t errlen, i
 static void agent_close(struct agent *a)
 {
     for (int i = 0; i < a->c->nsource; i++) {
-        if (a->src[i].ring)
-            munmap(a->src[i].ring, a->src[i].ring_len);
+        ps_tpring_unmap(&a->src[i].ring);
         if (a->src[i].fd >= 0)
             close(a->src[i].fd);
     }
@@ -802,8 +761,8 @@ int ps_mirror_run(const struct ps_magent_opts *o)
     a->window_cpu = cpu_s();
     for (int i = 0; i < np; i++)
         if (i != midx) {
-            drain(a, pidx[i], (int)a->src[pidx[i]].nblocks);
-            a->src[pidx[i]].skip[SK_RING] += unread(&a->src[pidx[i]]);
+            drain(a, pidx[i], (int)a->src[pidx[i]].ring.nblocks);
+            a->src[pidx[i]].skip[SK_RING] += ps_tpring_unread(&a->src[pidx[i]].ring);
         }
     ring_drops(a);
     if (!o->quiet) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* spec: packet(7): SOCK_RAW, PACKET_ADD_MEMBERSHIP/PACKET_MR_PROMISC,
- *       PACKET_STATISTICS; socket(7) SO_ATTACH_FILTER, SO_TIMESTAMPNS */
+/* spec: packet(7): PACKET_ADD_MEMBERSHIP/PACKET_MR_PROMISC, PACKET_RX_RING
+ *       with TPACKET_V3 (struct tpacket3_hdr), PACKET_STATISTICS;
+ *       socket(7) SO_ATTACH_FILTER */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/filter.h>
@@ -9,18 +10,25 @@
 #include <net/if.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "source/afpacket.h"
 
 /* Compile a libpcap filter for Ethernet and attach it to the socket: the
- * kernel then drops what does not match before copying it. */
+ * kernel then drops what does not match before it reaches the ring. Without
+ * a filter, one that keeps every frame cut to PS_AFP_SNAP bytes. */
 static int attach_filter(int fd, const char *filter, char *err, size_t errlen)
 {
+    if (!filter) {
+        struct sock_filter keep[] = {BPF_STMT(BPF_RET | BPF_K, PS_AFP_SNAP)};
+        struct sock_fprog fp = {.len = 1, .filter = keep};
+        int rc = setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp));
+        if (rc != 0)
+            snprintf(err, errlen, "filter: %s", strerror(errno));
+        return rc;
+    }
     pcap_t *dead = pcap_open_dead(DLT_EN10MB, PS_AFP_SNAP);
     struct bpf_program prog;
     if (!dead)
@@ -43,6 +51,12 @@ static int attach_filter(int fd, const char *filter, char *err, size_t errlen)
 
 int ps_afp_open(struct ps_afp *a, const char *iface, const char *filter, char *err, size_t errlen)
 {
+    return ps_afp_open_ring(a, iface, filter, PS_AFP_BLOCK_SIZE, PS_AFP_BLOCKS, err, errlen);
+}
+
+int ps_afp_open_ring(struct ps_afp *a, const char *iface, const char *filter, unsigned block_size,
+                     unsigned nblocks, char *err, size_t errlen)
+{
     memset(a, 0, sizeof(*a));
     a->fd = -1;
     unsigned idx = if_nametoindex(iface);
@@ -50,13 +64,19 @@ int ps_afp_open(struct ps_afp *a, const char *iface, const char *filter, char *e
         snprintf(err, errlen, "-i %s: no such interface", iface);
         return -1;
     }
-    a->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ALL));
+    /* Protocol 0: nothing is queued before bind, then this interface only. */
+    a->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (a->fd < 0) {
         snprintf(err, errlen, "-i %s: %s (root or CAP_NET_RAW is needed)", iface, strerror(errno));
         return -1;
     }
-    if (filter && attach_filter(a->fd, filter, err, errlen) != 0)
+    if (attach_filter(a->fd, filter, err, errlen) != 0)
         goto fail;
+    const char *what = NULL;
+    if (ps_tpring_map(&a->ring, a->fd, block_size, nblocks, 10, &what) != 0) {
+        snprintf(err, errlen, "-i %s: %s: %s", iface, what, strerror(errno));
+        goto fail;
+    }
     struct sockaddr_ll sll = {
         .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL), .sll_ifindex = (int)idx};
     if (bind(a->fd, (struct sockaddr *)&sll, sizeof(sll)) != 0) {
@@ -65,79 +85,58 @@ int ps_afp_open(struct ps_afp *a, const char *iface, const char *filter, char *e
     }
     struct packet_mreq mr = {.mr_ifindex = (int)idx, .mr_type = PACKET_MR_PROMISC};
     setsockopt(a->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr));
-    int one = 1, rcvbuf = 64 << 20;
-    if (setsockopt(a->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) != 0)
-        setsockopt(a->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-    setsockopt(a->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
-    a->bufs = malloc((size_t)PS_AFP_BATCH * PS_AFP_SNAP);
-    if (!a->bufs) {
-        snprintf(err, errlen, "out of memory");
-        goto fail;
-    }
     ps_afp_stats(a); /* start the drop count from now */
     a->kernel_drops = 0;
     return 0;
 fail:
-    close(a->fd);
-    a->fd = -1;
+    ps_afp_close(a);
     return -1;
 }
 
 int ps_afp_recv(struct ps_afp *a, struct ps_afp_frame *out)
 {
-    struct mmsghdr msgs[PS_AFP_BATCH];
-    struct iovec iov[PS_AFP_BATCH];
-    union {
-        char buf[64];
-        struct cmsghdr align;
-    } ctl[PS_AFP_BATCH];
-    memset(msgs, 0, sizeof(msgs));
-    for (int k = 0; k < PS_AFP_BATCH; k++) {
-        iov[k].iov_base = a->bufs + (size_t)k * PS_AFP_SNAP;
-        iov[k].iov_len = PS_AFP_SNAP;
-        msgs[k].msg_hdr.msg_iov = &iov[k];
-        msgs[k].msg_hdr.msg_iovlen = 1;
-        /* cppcheck-suppress legacyUninitvar ; a buffer for the kernel to fill */
-        msgs[k].msg_hdr.msg_control = ctl[k].buf;
-        msgs[k].msg_hdr.msg_controllen = sizeof(ctl[k].buf);
-    }
-    /* MSG_TRUNC: msg_len is the frame's real length even when cut. */
-    int n = recvmmsg(a->fd, msgs, PS_AFP_BATCH, MSG_DONTWAIT | MSG_TRUNC, NULL);
-    if (n < 0)
-        return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    for (int k = 0; k < n; k++) {
-        out[k].data = iov[k].iov_base;
-        out[k].len = msgs[k].msg_len;
-        out[k].caplen = msgs[k].msg_len < PS_AFP_SNAP ? msgs[k].msg_len : PS_AFP_SNAP;
-        out[k].ts_us = (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000;
-        for (struct cmsghdr *c = CMSG_FIRSTHDR(&msgs[k].msg_hdr); c;
-             c = CMSG_NXTHDR(&msgs[k].msg_hdr, c)) {
-            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPNS) {
-                struct timespec ts;
-                memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-                out[k].ts_us = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-            }
+    for (;;) {
+        if (a->blk && a->left == 0) {
+            /* The last call handed over its last frames: give it back. */
+            ps_tpring_release(&a->ring);
+            a->blk = NULL;
         }
+        if (!a->blk) {
+            a->blk = ps_tpring_ready(&a->ring);
+            if (!a->blk)
+                return 0;
+            a->left = a->blk->hdr.bh1.num_pkts;
+            a->next = (const uint8_t *)a->blk + a->blk->hdr.bh1.offset_to_first_pkt;
+            if (a->left == 0)
+                continue; /* an empty block the kernel retired */
+        }
+        int n = 0;
+        while (n < PS_AFP_BATCH && a->left > 0) {
+            const struct tpacket3_hdr *h = (const struct tpacket3_hdr *)(const void *)a->next;
+            out[n].data = a->next + h->tp_mac;
+            out[n].caplen = h->tp_snaplen;
+            out[n].len = h->tp_len;
+            out[n].ts_us = (uint64_t)h->tp_sec * 1000000 + h->tp_nsec / 1000;
+            a->next += h->tp_next_offset;
+            a->left--;
+            n++;
+        }
+        return n;
     }
-    return n;
 }
 
 void ps_afp_stats(struct ps_afp *a)
 {
-    struct tpacket_stats st;
-    socklen_t len = sizeof(st);
     /* Reading the statistics resets them: add the increment. */
-    if (getsockopt(a->fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0)
-        a->kernel_drops += st.tp_drops;
+    a->kernel_drops += ps_tpring_drops(a->fd);
 }
 
 void ps_afp_close(struct ps_afp *a)
 {
+    ps_tpring_unmap(&a->ring);
     if (a->fd >= 0)
         close(a->fd);
     a->fd = -1;
-    free(a->bufs);
-    a->bufs = NULL;
+    a->blk = NULL;
+    a->left = 0;
 }

@@ -4,8 +4,10 @@
 # namespaces joined by a veth pair: (1) real pings from one to the other give
 # their flow; (2) the ERSPAN frames of tests/pcaps/erspan.pcap, sent onto the
 # link with a raw socket, give the same flows as reading that capture, with
-# the ERSPAN context; (3) -f filters in the kernel. Where the kernel has an
-# erspan device, (4) its own ERSPAN II feed is decoded too.
+# the ERSPAN context; (3) -f filters in the kernel; (4) with a filter, the
+# TPACKET_V3 ring gives the flows tcpdump's capture of the same traffic
+# gives. Where the kernel has an erspan device, (5) its own ERSPAN II feed is
+# decoded too.
 # Exit 77 (skipped) without root or network namespaces.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -23,7 +25,7 @@ cleanup() {
 trap cleanup EXIT
 ip netns add $A 2>/dev/null && ip netns add $B 2>/dev/null ||
     { echo "SKIP e2e/listen-iface: no network namespaces"; exit 77; }
-ip link add a0 netns $A type veth peer name b0 netns $B
+ip link add a0 netns $A mtu 9000 type veth peer name b0 netns $B mtu 9000
 ip -n $A addr add 10.78.0.1/24 dev a0 && ip -n $A link set a0 up
 ip -n $B addr add 10.78.0.2/24 dev b0 && ip -n $B link set b0 up
 ip -n $A link set lo up && ip -n $B link set lo up
@@ -96,6 +98,36 @@ fi
 # -f in the kernel: with 'icmp' the GRE-carried frames never reach periscope.
 traffic() { replay tests/pcaps/erspan.pcap; }
 run_listen -f icmp && check bpf-filter 'not any(f["mirror"]["encap"] == "erspan" for f in flows)'
+
+# The ring against tcpdump: both capture the same traffic on b0 with the
+# same kernel filter (real VXLAN mirror frames and pings); periscope reading
+# tcpdump's file must give the flows listen -i gave.
+rm -f "$tmp/tcpdump.pcap"
+ip netns exec $B tcpdump -q -n -i b0 -s 0 -U -w "$tmp/tcpdump.pcap" 'udp port 4789 or icmp' \
+    2>"$tmp/tcpdump.err" &
+tdpid=$!
+for _ in $(seq 50); do grep -q listening "$tmp/tcpdump.err" && break; sleep 0.1; done
+traffic() {
+    replay tests/pcaps/real-vxlan.pcap
+    ip netns exec $A timeout 10 ping -n -q -c 3 -i 0.2 -W 1 10.78.0.2 >/dev/null
+    replay tests/pcaps/vxlan-two-enis.pcap
+}
+if run_listen -f 'udp port 4789 or icmp'; then
+    sleep 0.5
+    kill -INT $tdpid
+    wait $tdpid
+    "$bin" read -q --eve "$tmp/tcpdump.json" "$tmp/tcpdump.pcap"
+    if python3 tests/lib/flows_equal.py "$tmp/tcpdump.json" "$tmp/eve.json" >"$tmp/eq" &&
+        grep -q '"encap":"vxlan"' "$tmp/eve.json" && grep -q '"proto":"ICMP"' "$tmp/eve.json"; then
+        echo "ok   e2e/listen-iface/ring-vs-tcpdump ($(cat "$tmp/eq"))"; pass=$((pass + 1))
+    else
+        echo "FAIL e2e/listen-iface/ring-vs-tcpdump: $(head -3 "$tmp/eq")"; fail=$((fail + 1))
+    fi
+else
+    kill -INT $tdpid
+    wait $tdpid
+    fail=$((fail + 1))
+fi
 
 if [ $kernel_erspan -eq 1 ]; then
     traffic() { ip netns exec $A timeout 10 ping -n -q -c 3 -i 0.2 -W 1 192.168.78.2 >/dev/null; }
