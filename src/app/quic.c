@@ -265,9 +265,12 @@ bool ps_quic_probe(const uint8_t *d, size_t n)
     /* RFC 9000 s17.2.2: the fixed bit is 1; s7.2: the client's first
      * DCID is at least 8 bytes; s14.1: its datagram at least 1200 bytes;
      * RFC 9001 s5.4.2: room for the 4-byte packet number offset and the
-     * 16-byte sample. */
-    return (d[0] & 0x40) && h.type == PT_INITIAL && n >= PS_QUIC_MIN_INITIAL && h.dcid_len >= 8 &&
-           h.len - h.pn_off >= 20;
+     * 16-byte sample. A client may send 0-RTT before its Initial (the
+     * datagrams are reordered, or the Initial was not mirrored yet): a 0-RTT
+     * packet of a known version with such a DCID starts the flow too. */
+    if (!(d[0] & 0x40) || h.dcid_len < 8 || h.len - h.pn_off < 20)
+        return false;
+    return h.type == PT_0RTT || (h.type == PT_INITIAL && n >= PS_QUIC_MIN_INITIAL);
 }
 
 /* ---- Initial decryption ---- */
@@ -618,11 +621,15 @@ const uint8_t *ps_quic_client_hello(const struct ps_quic *q, size_t *len)
     return q->ch;
 }
 
-/* Suricata prints versions as lowercase hex without leading zeros, and
- * gQUIC's "Qnnn" versions as their ASCII. */
+/* Suricata prints versions as lowercase hex without leading zeros, QUIC v2
+ * (RFC 9369) as "v2" and gQUIC's "Qnnn" versions as their ASCII. */
 static void version_str(char out[9], uint32_t v)
 {
     static const char hex[] = "0123456789abcdef";
+    if (v == 0x6b3343cf) {
+        memcpy(out, "v2", 3);
+        return;
+    }
     if ((v >> 24) == 'Q' && ((v >> 16) & 0xff) >= '0' && ((v >> 16) & 0xff) <= '9' &&
         ((v >> 8) & 0xff) >= '0' && ((v >> 8) & 0xff) <= '9' && (v & 0xff) >= '0' &&
         (v & 0xff) <= '9') {

@@ -63,6 +63,12 @@ bool ps_tls_probe(const uint8_t *d, size_t n)
 {
     uint8_t type;
     uint32_t len;
+    /* an SSL 2.0-format ClientHello offering SSL 3.0 or TLS (RFC 5246 E.2):
+     * top bit of the 2-byte length set, msg_type 1, version major 3 */
+    if (n >= 5 && (d[0] & 0x80) && d[2] == 1 && d[3] == 3 && d[4] <= 4) {
+        uint32_t cs = n >= 7 ? ((uint32_t)d[5] << 8 | d[6]) : 3;
+        return (((uint32_t)(d[0] & 0x7f) << 8) | d[1]) >= 9 + cs && cs > 0 && cs % 3 == 0;
+    }
     if (n < 6 || !record_header(d, &type, &len))
         return false;
     /* a ClientHello: handshake record, message type 1, then a plausible

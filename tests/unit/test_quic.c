@@ -222,7 +222,7 @@ static void rfc_pair(const char *client_hex, const char *server_hex, const char 
 static void test_rfc_vectors(void)
 {
     rfc_pair(rfc9001_a2, rfc9001_a3, "{\"version\":\"1\"}");
-    rfc_pair(rfc9369_a2, rfc9369_a3, "{\"version\":\"6b3343cf\"}");
+    rfc_pair(rfc9369_a2, rfc9369_a3, "{\"version\":\"v2\"}");
 
     /* One flipped ciphertext bit: counted, no ClientHello. */
     size_t n = unhex(pkt, sizeof(pkt), rfc9001_a2);
@@ -408,7 +408,7 @@ static void test_headers(void)
     CHECK_EQ(Q.vn_versions[1], PS_QUIC_V2);
     char out[256];
     eve_str(&Q, out, sizeof(out));
-    CHECK_STR(out, "{\"version_negotiation\":[\"1\",\"6b3343cf\",\"1a2a3a4a\"]}");
+    CHECK_STR(out, "{\"version_negotiation\":[\"1\",\"v2\",\"1a2a3a4a\"]}");
     CHECK(!ps_quic_probe(vn, 17)); /* a partial version */
 
     /* Retry (v1 type 3): token and integrity tag to the end. */
@@ -445,6 +445,15 @@ static void test_headers(void)
     CHECK(!ps_quic_probe(pkt, n));
     n = qb_initial(pkt, sizeof(pkt), PS_QUIC_V1, 0, rfc_dcid, 8, rfc_dcid, 8, 0, 4, ping, 1, 1200);
     CHECK(ps_quic_probe(pkt, n));
+    /* A client's 0-RTT packet ahead of its Initial (nDPI quic_0RTT.pcap):
+     * probed as QUIC when its version is known, not when it is not. */
+    uint8_t zr[40] = {0xd3, 0x00, 0x00, 0x00, 0x01, 0x08, 1, 2, 3, 4, 5, 6, 7, 8, 0x00, 0x18};
+    CHECK(ps_quic_probe(zr, sizeof(zr)));
+    zr[4] = 0x07; /* version 0x00000007: unknown */
+    CHECK(!ps_quic_probe(zr, sizeof(zr)));
+    zr[4] = 0x01;
+    zr[5] = 0x07; /* a 7-byte DCID */
+    CHECK(!ps_quic_probe(zr, sizeof(zr)));
     /* A DCID under 8 bytes is not a client's first Initial. */
     n = qb_initial(pkt, sizeof(pkt), PS_QUIC_V1, 0, rfc_dcid, 7, rfc_dcid, 7, 0, 4, ping, 1, 1200);
     CHECK(!ps_quic_probe(pkt, n));

@@ -578,6 +578,19 @@ static void test_probe(void)
         "\x16\x03\x05\x00\x40\x01\x00\x00\x3c\x03\x03", /* record version 3.5 */
         "\x16\x03\x01\x48\x01\x01\x00\x00\x3c\x03\x03", /* record too long */
     };
+    /* an SSL 2.0-format ClientHello offering TLS 1.0 (RFC 5246 E.2): two
+     * cipher specs, no session id, a 16-byte challenge */
+    static const uint8_t v2[] = {0x80, 0x1f, 0x01, 0x03, 0x01, 0x00, 0x06, 0x00, 0x00,
+                                 0x00, 0x10, 0x00, 0x00, 0x2f, 0x00, 0x00, 0x35};
+    CHECK(ps_tls_probe(v2, sizeof(v2)));
+    CHECK(ps_tls_probe(v2, 5));
+    uint8_t v2bad[sizeof(v2)];
+    memcpy(v2bad, v2, sizeof(v2));
+    v2bad[3] = 2; /* SSL 2.0 itself is not parsed */
+    CHECK(!ps_tls_probe(v2bad, sizeof(v2bad)));
+    memcpy(v2bad, v2, sizeof(v2));
+    v2bad[6] = 5; /* cipher specs are 3 bytes each */
+    CHECK(!ps_tls_probe(v2bad, sizeof(v2bad)));
     for (size_t i = 0; i < sizeof(not_tls) / sizeof(not_tls[0]); i++)
         CHECK(!ps_tls_probe((const uint8_t *)not_tls[i], strlen(not_tls[i]) + 1));
     /* random bytes: a few accidental matches at most */
