@@ -73,6 +73,23 @@ print(t["missing_bytes"] + t["one_sided_flows"], t["one_sided_flows"], t["remove
     [ "$got_one" = "$want_one" ] && ok || bad "d$seed-one-sided: $got_one != $want_one"
 done
 
+# usage errors, and the cost section from `periscope cost --json`
+"$bin" report >/dev/null 2>&1; [ $? -eq 1 ] && ok || bad "usage: no input must exit 1"
+"$bin" report --db "$tmp/mix/periscope.db" -r "$tmp/mix.pcap" >/dev/null 2>&1; [ $? -eq 1 ] && ok ||
+    bad "usage: --db and -r together must exit 1"
+"$bin" report --db "$tmp/nonexistent.db" >/dev/null 2>&1; [ $? -eq 1 ] && ok || bad "missing store must exit 1"
+fx=tests/cost/fixtures
+if "$bin" cost --json --interfaces $fx/network-interfaces.json --instances $fx/instances.json \
+    --sessions $fx/mirror-sessions.json >"$tmp/cost.json" 2>/dev/null; then
+    want=$($py -c 'import json, sys; d = json.load(open(sys.argv[1]))
+print("%.2f USD a month (%.2f if everything were mirrored), %d coverage gaps" % (d["totals"]["usd_total"], d["totals"]["usd_if_all_mirrored"], len(d["gaps"])))' "$tmp/cost.json")
+    "$bin" report --db "$tmp/mix/periscope.db" --cost "$tmp/cost.json" -o "$tmp/cost.html" >"$tmp/cost.txt" &&
+        grep -qF "Mirroring cost: $want" "$tmp/cost.txt" && grep -q '<table id="cost">' "$tmp/cost.html" &&
+        ok || bad "cost section: want '$want'"
+else
+    bad "periscope cost --json on tests/cost/fixtures"
+fi
+
 # (c) the page in headless Chromium
 chrome=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$chrome" ]; then
