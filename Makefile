@@ -13,7 +13,7 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(WERROR) -Isrc -DPS_DATADI
 LDLIBS = -lpcap -lsqlite3 -lz -lcrypto -lcurl -lpthread
 
 SRC = $(wildcard src/core/*.c src/decode/*.c src/defrag/*.c src/detect/*.c src/flow/*.c src/output/*.c src/store/*.c src/flowlogs/*.c \
-       src/app/*.c src/stream/*.c src/cost/*.c src/mirror/*.c src/source/tpring.c)
+       src/app/*.c src/stream/*.c src/cost/*.c src/mirror/*.c src/report/*.c src/source/tpring.c)
 MAIN = src/cli/main.c src/cli/pipeline.c src/cli/config.c src/cli/workers.c src/source/pcap_file.c src/source/udp.c src/source/afpacket.c \
        $(wildcard src/cli/cmd_*.c)
 HDR = $(wildcard src/*/*.h)

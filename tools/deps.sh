@@ -16,6 +16,8 @@ PACKAGES=(
     clickhouse-server clickhouse-client
     # dns_tunnel: registered domains; tests/gen/tunnels.sh: the tunnel tools
     publicsuffix iodine dns2tcp ptunnel-ng
+    # tests/report: the HTML report in a headless browser
+    chromium
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -10,6 +10,7 @@
 #include "app/quic.h"
 #include "app/ssh.h"
 #include "app/tls.h"
+#include "app/visibility.h"
 #include "stream/tcp.h"
 
 /* ps_flow.app_state */
@@ -133,6 +134,7 @@ static void report(struct ps_app *a, struct slot *s)
         return;
     if (s->proto == PS_APP_TLS && (s->u.tls.info.have_ch || s->u.tls.info.have_sh)) {
         s->reported = true;
+        ps_vis_note_tls(a->f, &s->u.tls.info);
         if (a->out.tls)
             a->out.tls(a->out.ctx, a->f, a->p, &s->u.tls.info);
     } else if (s->proto == PS_APP_SSH && (s->u.ssh.side[0].banner || s->u.ssh.side[1].banner)) {
@@ -404,6 +406,7 @@ static void quic_datagram(struct ps_app *a, struct ps_flow *f, struct slot *s, i
         memset(&a->ti, 0, sizeof(a->ti));
         if (ps_tls_client_hello(&a->ti, ch, chlen) != 0)
             a->c->v[PS_C_APP_TLS_MALFORMED]++;
+        ps_vis_note_tls(f, &a->ti);
         if (a->out.quic)
             a->out.quic(a->out.ctx, f, p, &s->u.quic, &a->ti);
     }
@@ -450,6 +453,8 @@ static void udp_packet(struct ps_app *a, struct ps_flow *f, int dir, struct ps_p
 
 void ps_app_packet(struct ps_app *a, struct ps_flow *f, int dir, struct ps_pkt *p)
 {
+    if (!f->vis_hint && p->payload_len)
+        ps_vis_note_payload(f, dir, p->payload, p->payload_len);
     if (p->proto == 6)
         tcp_packet(a, f, dir, p);
     else if (p->proto == 17 && f->app_state != ST_DONE)

@@ -24,6 +24,7 @@
 
 #include "cli/cmd_cost.h"
 #include "cli/cmd_flowlogs.h"
+#include "cli/cmd_report.h"
 #include "cli/cmd_mirror.h"
 #include "cli/config.h"
 #include "cli/pipeline.h"
@@ -51,6 +52,7 @@ static const char usage_main[] =
     "  flowlogs import|query|report  VPC Flow Logs into the SQLite store, SQL and reports\n"
     "  cost           AWS Traffic Mirroring plan: eligibility, monthly cost, coverage gaps\n"
     "  mirror         Traffic Mirroring for hosts AWS cannot mirror: VXLAN to a target\n"
+    "  report         visibility report of a store or capture: classes, losses, HTML page\n"
     "  clickhouse-schema [--database NAME]  print the CREATE statements of the tables\n"
     "                 that --clickhouse fills (pipe them to clickhouse-client --multiquery)\n"
     "\n"
@@ -1564,6 +1566,8 @@ int main(int argc, char **argv)
         return ps_cmd_cost(argc - 1, argv + 1);
     if (strcmp(cmd, "mirror") == 0)
         return ps_cmd_mirror(argc - 1, argv + 1);
+    if (strcmp(cmd, "report") == 0)
+        return ps_cmd_report(argc - 1, argv + 1);
     if (strcmp(cmd, "clickhouse-schema") == 0)
         return cmd_clickhouse_schema(argc - 1, argv + 1);
     fprintf(stderr, "periscope: unknown command '%s'\n", cmd);

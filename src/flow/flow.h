@@ -85,6 +85,8 @@ struct ps_flow {
     uint8_t last_dir;  /* direction of the latest packet (0 from the initiator) */
     uint8_t app_proto; /* enum ps_app_proto recognised (0 = none yet) */
     uint8_t app_state; /* src/app/applayer.c */
+    uint8_t vis_tls;   /* src/app/visibility.c: what a TLS/QUIC handshake showed */
+    uint8_t vis_hint;  /* src/app/visibility.c: what the first payload looked like */
     uint32_t app;      /* application parser slot + 1 (0 = none) */
     struct ps_flow_iv iv[2];
     struct ps_tcpseq tseq[2]; /* TCP sequence space seen, per direction */

@@ -3,14 +3,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/applayer.h"
+#include "app/visibility.h"
 #include "output/db.h"
 #include "output/output.h"
 
 static const char flow_sql[] =
     "INSERT INTO flows(flow_id, interface_id, vni, encap, mirror_source, srcaddr, dstaddr,"
     " srcport, dstport, protocol, packets, bytes, packets_rev, bytes_rev, start, end,"
-    " tcp_flags, tcp_flags_rev, state, reason, truncated, record)"
-    " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    " tcp_flags, tcp_flags_rev, state, reason, truncated, record, app_proto, visibility,"
+    " visibility_flags, missing, duplicated)"
+    " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 
 static const char alert_sql[] =
     "INSERT INTO alerts(ts, vni, srcaddr, dstaddr, srcport, dstport, protocol, detector,"
@@ -91,6 +94,15 @@ static void flow_row(struct ps_dbsink *d, const struct ps_flow *f, enum ps_flow_
     sqlite3_bind_text(st, i++, ps_flow_end_name(why), -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, i++, (sqlite3_int64)f->trunc_pkts);
     sqlite3_bind_text(st, i++, json, (int)len, SQLITE_TRANSIENT);
+    const char *ap = ps_app_proto_name(f->app_proto);
+    if (ap)
+        sqlite3_bind_text(st, i, ap, -1, SQLITE_STATIC);
+    i++;
+    char vf[64];
+    sqlite3_bind_text(st, i++, ps_vis_class_name(ps_vis_class(f)), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, i++, ps_vis_flags_str(ps_vis_flags(f), vf), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, i++, (sqlite3_int64)(f->missing[0] + f->missing[1]));
+    sqlite3_bind_int64(st, i++, (sqlite3_int64)f->dup_pkts);
     done(d, st);
 }
 

@@ -8,6 +8,7 @@
 #include "output/clickhouse.h"
 #include "output/db.h"
 #include "app/applayer.h"
+#include "app/visibility.h"
 #include "output/output.h"
 
 void ps_out_init(struct ps_out *o)
@@ -165,6 +166,19 @@ void ps_out_flow_mirror(struct ps_out *o, const struct ps_flow *f)
     }
 }
 
+void ps_out_flow_visibility(struct ps_json *j, const struct ps_flow *f)
+{
+    unsigned fl = ps_vis_flags(f);
+    ps_json_obj_begin(j, "visibility");
+    ps_json_ascii(j, "class", ps_vis_class_name(ps_vis_class(f)));
+    ps_json_arr_begin(j, "flags");
+    for (unsigned i = 0; i < PS_VIS_F__COUNT; i++)
+        if (fl & (1u << i))
+            ps_json_ascii(j, NULL, ps_vis_flag_name(i));
+    ps_json_arr_end(j);
+    ps_json_obj_end(j);
+}
+
 void ps_out_flow_end(void *ctx, const struct ps_flow *f, enum ps_flow_end why)
 {
     struct ps_out *o = ctx;
@@ -209,6 +223,7 @@ void ps_out_flow_end(void *ctx, const struct ps_flow *f, enum ps_flow_end why)
     const struct ps_session *s0 = o->sessions ? ps_session_get(o->sessions, f->sess[0]) : NULL;
     const struct ps_session *s1 = o->sessions ? ps_session_get(o->sessions, f->sess[1]) : NULL;
     ps_out_flow_mirror(o, f);
+    ps_out_flow_visibility(j, f);
 
     ps_json_obj_begin(j, "flow");
     ps_json_u64(j, "pkts_toserver", f->pkts[0]);

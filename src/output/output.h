@@ -82,6 +82,9 @@ void ps_out_write(struct ps_out *o);
 /* The mirror object of flow f from the sessions of its two directions. */
 void ps_out_flow_mirror(struct ps_out *o, const struct ps_flow *f);
 
+/* The "visibility" object of flow f (class and flags, src/app/visibility.h). */
+void ps_out_flow_visibility(struct ps_json *j, const struct ps_flow *f);
+
 /* Application events (struct ps_app_out callbacks; src/output/eve_app.c). */
 struct ps_dns_msg;
 struct ps_tls_info;

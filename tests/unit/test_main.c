@@ -27,6 +27,7 @@ int main(void)
         {"tls", test_tls},
         {"mirror_filter", test_mirror_filter},
         {"clickhouse", test_clickhouse},
+        {"visibility", test_visibility},
     };
     int passed = 0, failed = 0;
     for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {

@@ -70,5 +70,6 @@ size_t unit_feed(const uint8_t *d, size_t n, size_t step, size_t first,
 void test_tls(void);
 void test_mirror_filter(void);
 void test_clickhouse(void);
+void test_visibility(void);
 
 #endif
