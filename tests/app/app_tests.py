@@ -138,6 +138,11 @@ def case_tls_4433():
         if name.startswith("tls12"):
             for f in ("subject", "issuerdn", "serial", "fingerprint", "notbefore", "notafter"):
                 expect_eq(f"{name} {f}", t[f], want["server." + f])
+                if status == "sent":
+                    expect_eq(f"{name} client {f}", t["client_cert"][f], want["client." + f])
+                else:
+                    expect_eq(f"{name} client_cert", t.get("client_cert"), None)
+            expect_eq(name + " client_cert_requested", t["client_cert_requested"], status != "none")
         else:  # the certificates are encrypted in 1.3
             expect_eq(name + " subject", t.get("subject"), None)
         expect_eq(name + " flow app_proto", tcp_flows(evs)[0]["app_proto"], "tls")
@@ -568,9 +573,10 @@ def case_stream_buffers_0():
     held = drop_middle(pkts, i, body, 0)  # split: header, body
     held[i], held[i + 1] = held[i + 1], held[i]
     evs = run(write("nobuf.pcap", held), "--stream-buffers", "0")
-    s = stats(evs)["stream"]
-    if s["no_buffer"] < 1:
-        return f"stream.no_buffer {s['no_buffer']}"
+    expect_eq("stream.no_buffer", stats(evs)["stream"]["no_buffer"], 1)
+    expect_eq("http events without a buffer", of_type(evs, "http"), [])
+    f = tcp_flows(evs)
+    expect_eq("flow still recorded", (len(f), f[0]["tcp"]["missing_bytes_toclient"]), (1, 0))
     evs = run(write("nobuf.pcap", held))
     expect_eq("with buffers: http events", len(of_type(evs, "http")), 4)
 
