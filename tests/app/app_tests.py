@@ -521,22 +521,23 @@ def case_store():
 def case_port_reuse():
     src = os.path.join(APP, "http-get.pcap")
     pkts = rdpcap(src)
-    again = rdpcap(src)
-    shift = pkts[-1].time - pkts[0].time + 2
-    for p in again:
-        p.time += shift
-        # a new connection picks new initial sequence numbers
-        p[TCP].seq = (p[TCP].seq + 100000) % (1 << 32)
-        if p[TCP].flags.A:
-            p[TCP].ack = (p[TCP].ack + 100000) % (1 << 32)
-    evs = run(write("reuse.pcap", list(pkts) + [refresh(p) for p in again]))
-    f = tcp_flows(evs)
-    expect_eq("flows", len(f), 2)
-    expect_eq("flow ids", len({x["flow_id"] for x in f}), 2)
-    h = of_type(evs, "http")
-    expect_eq("http events", len(h), 2)
-    expect_eq("http per flow", sorted(e["flow_id"] for e in h), sorted(x["flow_id"] for x in f))
-    expect_eq("same transaction", bare(h[0]), bare(h[1]))
+    for isn_shift in (0, 100000):  # the very same connection again, and with new ISNs
+        again = rdpcap(src)
+        shift = pkts[-1].time - pkts[0].time + 2
+        for p in again:
+            p.time += shift
+            p[TCP].seq = (p[TCP].seq + isn_shift) % (1 << 32)
+            if p[TCP].flags.A:
+                p[TCP].ack = (p[TCP].ack + isn_shift) % (1 << 32)
+        evs = run(write("reuse.pcap", list(pkts) + [refresh(p) for p in again]))
+        f = tcp_flows(evs)
+        expect_eq(f"{isn_shift} flows", len(f), 2)
+        expect_eq(f"{isn_shift} flow ids", len({x["flow_id"] for x in f}), 2)
+        expect_eq(f"{isn_shift} missing bytes", [x["tcp"]["missing_bytes_toclient"] for x in f], [0, 0])
+        h = of_type(evs, "http")
+        expect_eq(f"{isn_shift} http events", len(h), 2)
+        expect_eq(f"{isn_shift} http per flow", sorted(e["flow_id"] for e in h), sorted(x["flow_id"] for x in f))
+        expect_eq(f"{isn_shift} same transaction", bare(h[0]), bare(h[1]))
 
 
 def two_concurrent_tls():
