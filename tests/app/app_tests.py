@@ -39,6 +39,8 @@ def run(path, *args):
     paths = path if isinstance(path, list) else [path]
     out = subprocess.run([BIN, "read", "--deterministic", "-q", "--eve", "-", *args, *paths],
                          capture_output=True, check=True)
+    if b"runtime error" in out.stderr or b"Sanitizer" in out.stderr:
+        raise AssertionError(out.stderr.decode(errors="replace")[:400])
     return [json.loads(line) for line in out.stdout.splitlines()]
 
 
