@@ -329,6 +329,7 @@ bool ps_sdir_segment(struct ps_sdir *s, struct ps_stream_pool *pool, struct ps_c
     if (off == s->ready && !s->buf) {
         size_t used = ops->deliver(ops->ctx, ops->dir, d, len);
         s->ready += len;
+        s->acks_past = 0;
         s->base += used;
         if (used == len || *ops->stop)
             return true;
@@ -363,7 +364,7 @@ bool ps_sdir_segment(struct ps_sdir *s, struct ps_stream_pool *pool, struct ps_c
         if (!trim(s, &off, &d, &len))
             return true;
     }
-    uint64_t hole = s->nr ? s->r[0].lo : 0;
+    uint64_t ready = s->ready;
     if (off < s->base + pool->size) {
         size_t n = len;
         if (off + n > s->base + pool->size)
@@ -372,8 +373,8 @@ bool ps_sdir_segment(struct ps_sdir *s, struct ps_stream_pool *pool, struct ps_c
     } else {
         c->v[PS_C_STREAM_BEYOND_WINDOW]++;
     }
-    if (!s->nr || s->r[0].lo != hole)
-        s->acks_past = 0; /* a new first hole: its own acknowledgments count */
+    if (s->ready != ready)
+        s->acks_past = 0; /* progress: the acknowledgments count again */
     while (acked_hole(s))
         gap(s, pool, c, ops);
     return deliver_held(s, pool, c, ops);
@@ -387,7 +388,7 @@ void ps_sdir_ack(struct ps_sdir *s, struct ps_stream_pool *pool, struct ps_count
     int64_t o = unwrap(s, ack);
     if (o - (int64_t)s->ready > (int64_t)SEQ_SANE)
         return;
-    if (s->nr && o >= (int64_t)s->r[0].lo && s->acks_past < PS_SDIR_ACK_PATIENCE)
+    if (o > (int64_t)s->ready && s->acks_past < PS_SDIR_ACK_PATIENCE)
         s->acks_past++;
     if (o <= (int64_t)s->acked && !acked_hole(s))
         return;

@@ -87,7 +87,7 @@ struct ps_sdir {
     uint8_t nr;     /* out-of-order ranges held in buf */
     bool init;
     bool stuck;        /* the buffer is full and the parser consumed nothing */
-    uint8_t acks_past; /* peer packets acknowledging past the first hole */
+    uint8_t acks_past; /* peer packets acknowledging bytes not seen */
     struct {
         uint64_t lo, hi;
     } r[PS_SDIR_RANGES];
