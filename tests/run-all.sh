@@ -42,6 +42,7 @@ suite unit build/unit
 suite golden tests/golden/run.sh "$san"
 suite cli tests/cli/run.sh "$san"
 suite attacks tests/attacks/run.sh "$san"
+suite app tests/app/run.sh "$san"
 suite tunnels tests/tunnels/run.sh "$san"
 suite flowlogs tests/flowlogs/run.sh "$san"
 suite cost tests/cost/run.sh "$san"

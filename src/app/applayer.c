@@ -268,6 +268,13 @@ static void parser_stop(struct ps_app *a, struct slot *s, int status)
     report(a, s);
 }
 
+/* The client's first bytes are in order (a segment ahead of a hole is not
+ * a start: the server's bytes keep waiting for the client's first). */
+static bool client_started(const struct slot *s)
+{
+    return s->sd[0].init && s->sd[0].ready;
+}
+
 static size_t deliver(void *ctx, int dir, const uint8_t *d, size_t n)
 {
     struct ps_app *a = ctx;
@@ -277,7 +284,7 @@ static size_t deliver(void *ctx, int dir, const uint8_t *d, size_t n)
         if (proto == PS_APP_UNKNOWN) {
             /* The server's bytes wait a little for the client's, which
              * decide better (reordering); a few bytes wait for more. */
-            bool wait = dir == 1 && !s->sd[0].init;
+            bool wait = dir == 1 && !client_started(s);
             if ((wait || n < PROBE_BYTES) && s->waited++ < PROBE_WAIT)
                 return 0;
             a->c->v[PS_C_APP_UNKNOWN]++;
@@ -373,12 +380,12 @@ static void tcp_packet(struct ps_app *a, struct ps_flow *f, int dir, struct ps_p
         if (!sd->init)
             ps_sdir_start(sd, ps_tcpseq_data_start(&f->tseq[dir], seq));
         struct ps_sdir_ops ops = {deliver, gap, a, dir, &s->stop};
-        bool had_client = s->sd[0].init;
+        bool had_client = client_started(s);
         if (!ps_sdir_segment(sd, &a->pool, a->c, seq, p->payload, (uint32_t)p->payload_len, &ops))
             parser_stop(a, s, PS_APP_ERR);
         /* The client's first bytes arrived after the server's: those
          * waited for them. */
-        if (dir == 0 && !had_client && s->sd[1].init && !s->stop) {
+        if (dir == 0 && !had_client && client_started(s) && s->sd[1].init && !s->stop) {
             struct ps_sdir_ops ops1 = {deliver, gap, a, 1, &s->stop};
             ps_sdir_kick(&s->sd[1], &a->pool, a->c, &ops1);
         }

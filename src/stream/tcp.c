@@ -218,6 +218,7 @@ static void gap_to(struct ps_sdir *s, struct ps_stream_pool *pool, struct ps_cou
                    const struct ps_sdir_ops *ops, uint64_t to)
 {
     c->v[PS_C_STREAM_GAPS]++;
+    s->acks_past = 0;
     if (ops->gap && !*ops->stop)
         ops->gap(ops->ctx, ops->dir, to - s->ready);
     /* Bytes before the hole that the parser left are part of a message the
@@ -300,7 +301,7 @@ static bool trim(const struct ps_sdir *s, uint64_t *off, const uint8_t **d, uint
 
 static bool acked_hole(const struct ps_sdir *s)
 {
-    return s->nr && s->acked >= s->r[0].lo;
+    return s->nr && s->acked >= s->r[0].lo && s->acks_past >= PS_SDIR_ACK_PATIENCE;
 }
 
 bool ps_sdir_segment(struct ps_sdir *s, struct ps_stream_pool *pool, struct ps_counters *c,
@@ -328,6 +329,7 @@ bool ps_sdir_segment(struct ps_sdir *s, struct ps_stream_pool *pool, struct ps_c
     if (off == s->ready && !s->buf) {
         size_t used = ops->deliver(ops->ctx, ops->dir, d, len);
         s->ready += len;
+        s->acks_past = 0;
         s->base += used;
         if (used == len || *ops->stop)
             return true;
@@ -362,6 +364,7 @@ bool ps_sdir_segment(struct ps_sdir *s, struct ps_stream_pool *pool, struct ps_c
         if (!trim(s, &off, &d, &len))
             return true;
     }
+    uint64_t ready = s->ready;
     if (off < s->base + pool->size) {
         size_t n = len;
         if (off + n > s->base + pool->size)
@@ -370,6 +373,8 @@ bool ps_sdir_segment(struct ps_sdir *s, struct ps_stream_pool *pool, struct ps_c
     } else {
         c->v[PS_C_STREAM_BEYOND_WINDOW]++;
     }
+    if (s->ready != ready)
+        s->acks_past = 0; /* progress: the acknowledgments count again */
     while (acked_hole(s))
         gap(s, pool, c, ops);
     return deliver_held(s, pool, c, ops);
@@ -381,9 +386,14 @@ void ps_sdir_ack(struct ps_sdir *s, struct ps_stream_pool *pool, struct ps_count
     if (s->stuck || !s->init || *ops->stop)
         return;
     int64_t o = unwrap(s, ack);
-    if (o <= (int64_t)s->acked || o - (int64_t)s->ready > (int64_t)SEQ_SANE)
+    if (o - (int64_t)s->ready > (int64_t)SEQ_SANE)
         return;
-    s->acked = (uint64_t)o;
+    if (o > (int64_t)s->ready && s->acks_past < PS_SDIR_ACK_PATIENCE)
+        s->acks_past++;
+    if (o <= (int64_t)s->acked && !acked_hole(s))
+        return;
+    if (o > (int64_t)s->acked)
+        s->acked = (uint64_t)o;
     if (!s->nr && s->acked > s->ready + pool->size) {
         /* A window's worth acknowledged and none of it seen: whatever
          * arrives next starts after this gap. */

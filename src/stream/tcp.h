@@ -73,6 +73,10 @@ int ps_stream_pool_init(struct ps_stream_pool *p, uint32_t buffers, uint32_t siz
 void ps_stream_pool_free(struct ps_stream_pool *p);
 
 #define PS_SDIR_RANGES 4
+/* Peer packets acknowledging past a hole before it is declared a gap: a
+ * mirror behind a load balancer delivers acknowledgments ahead of the data
+ * they acknowledge, so one is not proof that the data is lost. */
+#define PS_SDIR_ACK_PATIENCE 3
 
 struct ps_sdir {
     uint64_t base;  /* stream offset of buf[0]: the first byte not consumed */
@@ -82,7 +86,8 @@ struct ps_sdir {
     uint32_t buf;   /* buffer number + 1; 0 = none held */
     uint8_t nr;     /* out-of-order ranges held in buf */
     bool init;
-    bool stuck; /* the buffer is full and the parser consumed nothing */
+    bool stuck;        /* the buffer is full and the parser consumed nothing */
+    uint8_t acks_past; /* peer packets acknowledging bytes not seen */
     struct {
         uint64_t lo, hi;
     } r[PS_SDIR_RANGES];

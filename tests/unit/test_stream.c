@@ -136,8 +136,8 @@ static void test_sdir(void)
     CHECK_EQ(c.v[PS_C_ANOM_STREAM_OVERLAP], 1);
     CHECK_EQ(c.v[PS_C_STREAM_RETRANSMITTED], 1);
 
-    /* A hole the peer acknowledged: a gap, the parser resumes after it and
-     * the bytes it held before the hole go. */
+    /* A hole the peer acknowledged on PS_SDIR_ACK_PATIENCE packets: a gap,
+     * the parser resumes after it and the bytes it held before the hole go. */
     ps_sdir_release(&s, &pool);
     memset(&l, 0, sizeof(l));
     ps_sdir_start(&s, 0);
@@ -145,10 +145,29 @@ static void test_sdir(void)
     CHECK(seg(&s, &pool, &c, 10, "three\n", &l));
     CHECK_STR(l.out, "one\n");
     struct ps_sdir_ops ops = {take_lines, note_gap, &l, 0, &l.stop};
+    for (int i = 1; i < PS_SDIR_ACK_PATIENCE; i++)
+        ps_sdir_ack(&s, &pool, &c, 16, &ops);
+    CHECK_STR(l.out, "one\n"); /* the data may still come (reordering) */
+    CHECK_EQ(c.v[PS_C_STREAM_GAPS], 0);
     ps_sdir_ack(&s, &pool, &c, 16, &ops);
     CHECK_STR(l.out, "one\nthree\n");
     CHECK_EQ(l.gaps, 4);
     CHECK_EQ(c.v[PS_C_STREAM_GAPS], 1);
+
+    /* The acknowledgment arrives before the data it acknowledges (a mirror
+     * behind a load balancer): the segment past the hole comes, then the
+     * hole is filled: no gap. */
+    ps_sdir_release(&s, &pool);
+    memset(&l, 0, sizeof(l));
+    ps_sdir_start(&s, 0);
+    ps_sdir_ack(&s, &pool, &c, 12, &ops);
+    CHECK(seg(&s, &pool, &c, 6, "three\n", &l));
+    ps_sdir_ack(&s, &pool, &c, 12, &ops);
+    CHECK_EQ(l.len, 0);
+    CHECK(seg(&s, &pool, &c, 0, "one\ntw", &l));
+    CHECK_STR(l.out, "one\ntwthree\n");
+    CHECK_EQ(l.gaps, 0);
+    CHECK_EQ(c.v[PS_C_STREAM_GAPS], 1); /* the one above */
 
     /* A line longer than the buffer: stuck, counted, no more calls. */
     ps_sdir_release(&s, &pool);
