@@ -288,7 +288,7 @@ not_flowlogs() {
 }
 schema_ready() {
     db=$tmp/v2.db
-    eq 'alerts anomalies dns flowlog_files flowlog_malformed flowlogs flows http tls' \
+    eq 'alerts anomalies dns flowlog_files flowlog_malformed flowlogs flows http quic ssh tls' \
         "$(q "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name)")" &&
         eq wal "$(q 'PRAGMA journal_mode')" &&
         eq 'flowlogs_dstaddr flowlogs_srcaddr flowlogs_start' "$(q "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'flowlogs' ORDER BY name)")"
