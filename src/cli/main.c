@@ -907,8 +907,11 @@ static int listen_loop(struct ps_pipeline *w, const struct ps_pipeline_config *c
         }
         if (hidx >= 0 && (pfd[hidx].revents & POLLIN))
             health_answer(hfd);
-        if (midx >= 0 && (pfd[midx].revents & POLLIN))
+        if (midx >= 0 && (pfd[midx].revents & POLLIN)) {
+            if (ws)
+                ps_workers_collect(ws, w); /* the workers' latest snapshots */
             metrics_answer(mfd, w, mbuf, mcap);
+        }
         if (afp.fd >= 0)
             ps_afp_stats(&afp);
         if (ws)
@@ -1378,6 +1381,9 @@ static int cmd_run(int argc, char **argv, bool live)
         char err[300];
         if (ps_dbsink_open(&dbs, db, err, sizeof(err)) != 0) {
             fprintf(stderr, "periscope: %s\n", err);
+            ps_eni_map_free(&eni);
+            ps_pipeline_free(w);
+            free(w);
             return 1;
         }
         w->out.db = &dbs;

@@ -264,6 +264,35 @@ int ps_store_exec(struct ps_store *st, const char *sql, char *err, size_t errlen
     return 0;
 }
 
+/* Columns added to a table after stores were made with it: a store made by
+ * an earlier version gets them (CREATE TABLE IF NOT EXISTS leaves an
+ * existing table as it is). */
+static int add_new_columns(struct ps_store *st, char *err, size_t errlen)
+{
+    static const struct {
+        const char *table, *column, *type;
+    } added[] = {
+        {"flows", "visibility", "TEXT"},
+        {"flows", "visibility_flags", "TEXT"},
+        {"flows", "missing", "INTEGER"},
+        {"flows", "duplicated", "INTEGER"},
+    };
+    for (size_t i = 0; i < sizeof(added) / sizeof(added[0]); i++) {
+        char sql[160];
+        sqlite3_stmt *q = NULL;
+        snprintf(sql, sizeof(sql), "SELECT %s FROM %s LIMIT 0", added[i].column, added[i].table);
+        int rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
+        sqlite3_finalize(q);
+        if (rc == SQLITE_OK)
+            continue;
+        snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s", added[i].table,
+                 added[i].column, added[i].type);
+        if (ps_store_exec(st, sql, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 int ps_store_open(struct ps_store *st, const char *path, bool readonly, char *err, size_t errlen)
 {
     memset(st, 0, sizeof(*st));
@@ -313,9 +342,9 @@ int ps_store_open(struct ps_store *st, const char *path, bool readonly, char *er
                       "PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;"
                       "PRAGMA wal_autocheckpoint=16384;",
                       e, sizeof(e)) != 0 ||
-        ps_store_exec(st, schema, e, sizeof(e)) != 0 ||
+        ps_store_exec(st, schema, e, sizeof(e)) != 0 || add_new_columns(st, e, sizeof(e)) != 0 ||
         ps_store_exec(st, flowlogs_indexes, e, sizeof(e)) != 0 ||
-        ps_store_exec(st, "PRAGMA user_version=1", e, sizeof(e)) != 0) {
+        ps_store_exec(st, "PRAGMA user_version=2", e, sizeof(e)) != 0) {
         snprintf(err, errlen, "%s: %s", path, e);
         goto out_close;
     }

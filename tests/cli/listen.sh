@@ -116,8 +116,15 @@ fi
 mport=$((port + 2))
 if start --metrics "$mport"; then
     python3 tests/lib/send_vxlan.py tests/pcaps/vxlan.pcap 127.0.0.1 $port >/dev/null
-    sleep 0.4
-    curl -s -m 3 "http://127.0.0.1:$mport/metrics" >"$tmp/metrics"
+    # Workers publish their counters every 100 ms: ask until they are in
+    # (a bounded wait for a state, not a timed assertion).
+    for _ in $(seq 50); do
+        sleep 0.2
+        curl -s -m 3 "http://127.0.0.1:$mport/metrics" >"$tmp/metrics"
+        grep -q '^periscope_flows_active 3$' "$tmp/metrics" &&
+            grep -q '^periscope_counter_total{name="pkts.received",kind="count"} 13$' "$tmp/metrics" &&
+            break
+    done
     stop
     if grep -q '^periscope_counter_total{name="pkts.received",kind="count"} 13$' "$tmp/metrics" &&
         grep -q '^periscope_mirror_packets_total{encap="vxlan",vni="4242",source="127.0.0.1"} 13$' \
