@@ -49,6 +49,7 @@ struct ps_app {
     struct ps_app_out out;
     struct slot *slots;
     uint32_t free_head; /* slot + 1, threaded through next_free */
+    uint32_t fresh;     /* next never-used slot + 1 (cfg.slots + 1: none) */
     struct ps_stream_pool pool;
     /* The packet being handled, for the parsers' callbacks. */
     struct ps_flow *f;
@@ -82,10 +83,9 @@ struct ps_app *ps_app_new(const struct ps_app_config *cfg, struct ps_counters *c
         ps_app_free(a);
         return NULL;
     }
-    for (uint32_t i = cfg->slots; i > 0; i--) {
-        a->slots[i - 1].next_free = a->free_head;
-        a->free_head = i;
-    }
+    /* Slots are handed out in order, then from the free list: a slot's
+     * pages become resident only once a flow has used it. */
+    a->fresh = 1;
     return a;
 }
 
@@ -148,14 +148,18 @@ static void report(struct ps_app *a, struct slot *s)
 
 static struct slot *slot_take(struct ps_app *a, struct ps_flow *f)
 {
-    if (!a->free_head) {
+    uint32_t i;
+    if (a->free_head) {
+        i = a->free_head;
+        a->free_head = a->slots[i - 1].next_free;
+    } else if (a->fresh <= a->cfg.slots) {
+        i = a->fresh++;
+    } else {
         a->c->v[PS_C_APP_SLOTS_FULL]++;
         f->app_state = ST_DONE;
         return NULL;
     }
-    uint32_t i = a->free_head;
     struct slot *s = &a->slots[i - 1];
-    a->free_head = s->next_free;
     s->flow_id = f->id;
     s->proto = PS_APP_UNKNOWN;
     s->stop = s->reported = s->bypass = false;
