@@ -60,7 +60,7 @@ suite floods tests/lib/floods.sh build/periscope
 suite corpus-attacks tests/corpus/attacks.sh "$san"
 suite corpus tests/corpus/run.sh "$san"
 suite corpus-app tests/corpus/app.sh "$san"
-suite fuzz tools/fuzz.sh "${FUZZ_SECONDS:-15}"
+suite fuzz tools/fuzz.sh "${FUZZ_SECONDS:-8}"
 
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" -eq 0 ]
