@@ -410,10 +410,7 @@ struct ps_flow *ps_flow_update(struct ps_flow_table *t, const struct ps_pkt *p, 
         f->key = k;
         f->hash = h;
         f->in_use = true;
-        /* A SYN-ACK first (the SYN was not mirrored): its receiver opened
-         * the connection. */
-        f->init_is_lo =
-            (p->tcp_flags & (PS_TH_SYN | PS_TH_ACK)) == (PS_TH_SYN | PS_TH_ACK) ? !src_lo : src_lo;
+        f->init_is_lo = src_lo;
         f->id = t->next_id++;
         f->first_us = p->ts_us;
         f->icmp_type = p->icmp_type;
