@@ -45,7 +45,7 @@ static const char usage_import[] =
     "A malformed line is counted and reported as FILE:LINE (and kept in the table\n"
     "flowlog_malformed); it never stops the import. Importing a file again adds no\n"
     "rows: files are known by their content (table flowlog_files), and a file whose\n"
-    "import was interrupted is completed.\n"
+    "import was interrupted is read again (what it stored is replaced).\n"
     "\n"
     "Options:\n"
     "      --db PATH          the store (default ./periscope-out/periscope.db; its\n"
@@ -139,6 +139,7 @@ static int cmd_import(int argc, char **argv)
     o.max_reports = 10;
     o.msg = stderr;
     bool quiet = false;
+    unsigned batch = 0;
     long v;
     int ch;
     optind = 1;
@@ -160,7 +161,7 @@ static int cmd_import(int argc, char **argv)
         case O_BATCH:
             if (parse_limit(optarg, &v) != 0)
                 return usage_err("import ", "invalid --batch", optarg);
-            o.batch_rows = (unsigned)v;
+            batch = (unsigned)v;
             break;
         case 'q':
             quiet = true;
@@ -186,7 +187,8 @@ static int cmd_import(int argc, char **argv)
         return 1;
     }
     double t0 = now_s();
-    struct ps_fl_importer *im = ps_fl_importer_new(&st, &o, err, sizeof(err));
+    struct ps_fl_sink *sink = ps_fl_store_sink(&st, batch, err, sizeof(err));
+    struct ps_fl_importer *im = sink ? ps_fl_importer_new(sink, &o, err, sizeof(err)) : NULL;
     if (!im) {
         fprintf(stderr, "periscope: %s: %s\n", db, err);
         ps_store_close(&st);
@@ -194,11 +196,12 @@ static int cmd_import(int argc, char **argv)
     }
     int status = 0;
     for (int i = optind; i < argc; i++) {
-        if (ps_fl_import_path(im, argv[i], err, sizeof(err)) != 0) {
+        int rc = ps_fl_import_path(im, argv[i], err, sizeof(err));
+        if (rc != 0) {
             if (err[0])
                 fprintf(stderr, "periscope: %s\n", err);
             status = 1;
-            if (strncmp(err, "database:", 9) == 0)
+            if (rc == -2)
                 break;
         }
     }
@@ -211,10 +214,9 @@ static int cmd_import(int argc, char **argv)
     double secs = now_s() - t0;
     if (!quiet) {
         fprintf(stderr,
-                "periscope: %llu records from %llu files (%llu new, %llu already stored), "
-                "%llu malformed lines, in %.2f s (%.0f records/s) into %s\n",
+                "periscope: %llu records from %llu files, %llu malformed lines, in %.2f s "
+                "(%.0f records/s) into %s\n",
                 (unsigned long long)s.records, (unsigned long long)s.files,
-                (unsigned long long)s.inserted, (unsigned long long)s.duplicates,
                 (unsigned long long)s.malformed, secs, secs > 0 ? (double)s.records / secs : 0.0,
                 db);
         if (s.files_skipped || s.files_ignored)

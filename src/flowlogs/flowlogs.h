@@ -148,12 +148,62 @@ int ps_fl_parse_line(const struct ps_fl_format *f, const char *s, size_t n, stru
  * when the string is malformed or longer than cap. */
 int ps_fl_json_message(const char *s, size_t n, size_t *pos, char *out, size_t cap, size_t *outlen);
 
+/* ---- Where imported records go: a sink. ----
+ * The importer reads, parses and counts; a sink stores. Two exist: the
+ * SQLite store (store_sink.c) and ClickHouse (ch_sink.c). Every call
+ * returns 0, or -1 with a message in err (the import stops). */
+struct ps_fl_file {
+    const char *path; /* as given, or as found inside a directory */
+    const char *name; /* its last path component */
+    const char *key;  /* content identity, "SIZE-CRC32-HASH64" (ps_fl_content_key) */
+    uint64_t size;    /* bytes on disk */
+};
+
+struct ps_fl_file_end {
+    uint64_t lines, records, malformed;
+    bool complete; /* read to its end with no read or gzip error */
+};
+
+struct ps_fl_sink;
+struct ps_fl_sink_ops {
+    /* Before a file is read. Returns 1: import it; 0: a file with the same
+     * key was imported completely before, skip it (the earlier file's name
+     * into prev[prevlen]); -1: error. A file whose earlier import did not
+     * complete is imported again: the sink first drops what that import
+     * stored, so no record is stored twice. */
+    int (*file_begin)(struct ps_fl_sink *s, const struct ps_fl_file *f, char *prev, size_t prevlen,
+                      char *err, size_t errlen);
+    /* One record of the current file. Values are in r by column of fmt
+     * (fmt may change inside a file, at a header line). seq numbers the
+     * file's records from 1, malformed ones included; line is the line
+     * number. extra is the JSON object of unknown (newer) fields, or NULL. */
+    int (*record)(struct ps_fl_sink *s, const struct ps_fl_format *fmt, const struct ps_fl_rec *r,
+                  uint64_t seq, uint64_t line, const char *extra, size_t extralen, char *err,
+                  size_t errlen);
+    /* A line that is not a record: why, and its first bytes (len <= 512). */
+    int (*malformed)(struct ps_fl_sink *s, uint64_t line, const char *why, const char *text,
+                     size_t len, char *err, size_t errlen);
+    int (*file_end)(struct ps_fl_sink *s, const struct ps_fl_file_end *e, char *err,
+                    size_t errlen);
+    /* After the last file: flush, build indexes. */
+    int (*finish)(struct ps_fl_sink *s, char *err, size_t errlen);
+    void (*destroy)(struct ps_fl_sink *s);
+};
+
+struct ps_fl_sink {
+    const struct ps_fl_sink_ops *ops;
+};
+
+/* The SQLite store's flowlogs (open, schema created). batch_rows: records
+ * per transaction, 0 for the default. NULL with a message in err. */
+struct ps_fl_sink *ps_fl_store_sink(struct ps_store *st, unsigned batch_rows, char *err,
+                                    size_t errlen);
+
 /* Import options and totals. */
 struct ps_fl_import_opts {
-    const char *format;  /* --format, for files without a header; NULL: v2 */
-    int max_reports;     /* malformed lines reported per file (then a count) */
-    FILE *msg;           /* where malformed lines are reported (stderr) */
-    unsigned batch_rows; /* rows per transaction (0: 50000) */
+    const char *format; /* --format, for files without a header; NULL: v2 */
+    int max_reports;    /* malformed lines reported per file (then a count) */
+    FILE *msg;          /* where malformed lines are reported (stderr) */
 };
 
 struct ps_fl_import_stats {
@@ -162,9 +212,7 @@ struct ps_fl_import_stats {
     uint64_t files_ignored; /* in directories, not flow-log names (.parquet...) */
     uint64_t files_failed;  /* could not be opened or read to the end */
     uint64_t lines;         /* lines read */
-    uint64_t records;       /* records parsed */
-    uint64_t inserted;      /* new rows */
-    uint64_t duplicates;    /* rows already in the store */
+    uint64_t records;       /* records parsed and stored */
     uint64_t malformed;     /* lines that are not records */
     uint64_t nodata;        /* log-status NODATA */
     uint64_t skipdata;      /* log-status SKIPDATA */
@@ -173,17 +221,20 @@ struct ps_fl_import_stats {
 
 struct ps_fl_importer;
 
-/* Start an import into st (open, schema created). The --format string is
- * checked here. Returns NULL with a message in err. */
-struct ps_fl_importer *ps_fl_importer_new(struct ps_store *st, const struct ps_fl_import_opts *o,
-                                          char *err, size_t errlen);
+/* Start an import into sink (the importer owns it from here, even on
+ * failure). The --format string is checked here. Returns NULL with a
+ * message in err. */
+struct ps_fl_importer *ps_fl_importer_new(struct ps_fl_sink *sink,
+                                          const struct ps_fl_import_opts *o, char *err,
+                                          size_t errlen);
 
-/* Import a file or, recursively in name order, a directory. Returns 0, or
+/* Import a file or, recursively in name order, a directory. Returns 0;
  * -1 when a file could not be read (err names it; other files of a
- * directory are still imported). Malformed lines never fail the import. */
+ * directory are still imported); -2 when the sink failed (stop). Malformed
+ * lines never fail the import. */
 int ps_fl_import_path(struct ps_fl_importer *im, const char *path, char *err, size_t errlen);
 
-/* Commit, build indexes, free. Returns 0 or -1 with err. */
+/* Finish the sink, free. Returns 0 or -1 with err. */
 int ps_fl_importer_finish(struct ps_fl_importer *im, struct ps_fl_import_stats *out, char *err,
                           size_t errlen);
 

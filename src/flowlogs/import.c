@@ -1,18 +1,16 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Flow-log import: files (plain or gzip), directories in the S3 layout,
- * CloudWatch Logs exports, into the `flowlogs` table of the store.
+ * CloudWatch Logs exports, parsed and handed to a sink (the SQLite store
+ * or ClickHouse).
  *
  * Re-import: each file is identified by its content (size, CRC-32 and a
- * 64-bit hash of its bytes, in flowlog_files.content_key) and each row's
- * primary key is file id * 2^32 + the record's number in the file. A file
- * read completely before is skipped; a file whose import was cut short is
- * read again and INSERT OR IGNORE adds only the rows that are missing. A
- * copy of a file under another name or path is recognised too.
+ * 64-bit hash of its bytes), so a copy under another name or path is
+ * recognised too. The sink skips a file it holds completely and drops
+ * what an interrupted import of it stored before it is read again.
  * spec: docs/aws-mirroring.md s6.8 (S3 layout, header line, CloudWatch) */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -28,25 +26,20 @@
 #define MAX_MSG   PS_FL_MAX_LINE
 
 struct ps_fl_importer {
-    struct ps_store *st;
+    struct ps_fl_sink *sink;
     struct ps_fl_import_opts o;
     struct ps_fl_format cli_format; /* --format, or the default v2 */
     struct ps_fl_import_stats s;
-    sqlite3_stmt *ins;           /* INSERT for `ins_format` */
-    struct ps_fl_format ins_fmt; /* the layout `ins` was prepared for */
-    bool ins_valid;
-    bool reindex;      /* indexes dropped for a bulk load: build them at the end */
-    sqlite3_stmt *bad; /* INSERT into flowlog_malformed */
-    char *buf;         /* READ_BUF + 1 */
-    char *msg;         /* a decoded CloudWatch message */
+    char *buf; /* READ_BUF + 1 */
+    char *msg; /* a decoded CloudWatch message */
     char extra[PS_FL_MAX_LINE * 2];
     struct ps_fl_rec rec;
+    bool fatal; /* the sink failed: stop */
 };
 
 /* Per file. */
 struct file_ctx {
     const char *path;
-    int64_t file_id;
     const struct ps_fl_format *fmt; /* header or --format */
     struct ps_fl_format hdr;        /* the file's own header */
     uint64_t seq;                   /* record number in the file */
@@ -55,26 +48,20 @@ struct file_ctx {
     int mode; /* 0 unknown, 1 text, 2 JSON (CloudWatch) */
 };
 
-static int sqlerr(struct ps_fl_importer *im, char *err, size_t errlen, const char *what)
-{
-    snprintf(err, errlen, "database: %s: %s", what, sqlite3_errmsg(im->st->db));
-    return -1;
-}
-
-struct ps_fl_importer *ps_fl_importer_new(struct ps_store *st, const struct ps_fl_import_opts *o,
-                                          char *err, size_t errlen)
+struct ps_fl_importer *ps_fl_importer_new(struct ps_fl_sink *sink,
+                                          const struct ps_fl_import_opts *o, char *err,
+                                          size_t errlen)
 {
     struct ps_fl_importer *im = calloc(1, sizeof(*im));
     if (!im) {
         snprintf(err, errlen, "out of memory");
+        sink->ops->destroy(sink);
         return NULL;
     }
-    im->st = st;
+    im->sink = sink;
     im->o = *o;
     if (!im->o.msg)
         im->o.msg = stderr;
-    if (im->o.batch_rows)
-        st->batch = im->o.batch_rows;
     char e[256];
     if (o->format) {
         if (ps_fl_format_parse(&im->cli_format, o->format, strlen(o->format), e, sizeof(e)) != 0) {
@@ -90,73 +77,17 @@ struct ps_fl_importer *ps_fl_importer_new(struct ps_store *st, const struct ps_f
         snprintf(err, errlen, "out of memory");
         goto out_free;
     }
-    if (sqlite3_prepare_v2(st->db,
-                           "INSERT OR IGNORE INTO flowlog_malformed(file_id, line, reason, text)"
-                           " VALUES(?,?,?,?)",
-                           -1, &im->bad, NULL) != SQLITE_OK) {
-        sqlerr(im, err, errlen, "prepare");
-        goto out_free;
-    }
-    /* Into an empty table, load first and index after. */
-    sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM flowlogs LIMIT 1", -1, &q, NULL) != SQLITE_OK) {
-        sqlerr(im, err, errlen, "prepare");
-        goto out_free;
-    }
-    im->reindex = sqlite3_step(q) == SQLITE_DONE;
-    sqlite3_finalize(q);
-    if (im->reindex && ps_store_flowlogs_indexes(st, false, err, errlen) != 0)
-        goto out_free;
-    if (ps_store_begin(st, err, errlen) != 0)
-        goto out_free;
     return im;
 out_free:
-    sqlite3_finalize(im->bad);
+    sink->ops->destroy(sink);
     free(im->buf);
     free(im->msg);
     free(im);
     return NULL;
 }
 
-/* The INSERT for a layout: only the columns the format has, so a narrow
- * custom format costs only its own fields. */
-static int prepare_insert(struct ps_fl_importer *im, const struct ps_fl_format *f, char *err,
-                          size_t errlen)
-{
-    if (im->ins_valid && im->ins_fmt.ncols == f->ncols &&
-        memcmp(im->ins_fmt.field, f->field, sizeof(f->field[0]) * (size_t)f->ncols) == 0)
-        return 0;
-    sqlite3_finalize(im->ins);
-    im->ins = NULL;
-    im->ins_valid = false;
-    char sql[8192];
-    size_t n =
-        (size_t)snprintf(sql, sizeof(sql), "INSERT OR IGNORE INTO flowlogs(id, file_id, line");
-    int nvals = 3;
-    for (int c = 0; c < f->ncols; c++) {
-        if (f->field[c] == PS_FL_UNKNOWN)
-            continue;
-        n += (size_t)snprintf(sql + n, sizeof(sql) - n, ", \"%s\"",
-                              ps_fl_field(f->field[c])->column);
-        nvals++;
-    }
-    if (f->nunknown) {
-        n += (size_t)snprintf(sql + n, sizeof(sql) - n, ", extra");
-        nvals++;
-    }
-    n += (size_t)snprintf(sql + n, sizeof(sql) - n, ") VALUES(?");
-    for (int i = 1; i < nvals && n < sizeof(sql); i++)
-        n += (size_t)snprintf(sql + n, sizeof(sql) - n, ",?");
-    snprintf(sql + n, sizeof(sql) - n, ")");
-    if (sqlite3_prepare_v2(im->st->db, sql, -1, &im->ins, NULL) != SQLITE_OK)
-        return sqlerr(im, err, errlen, "prepare");
-    im->ins_fmt = *f;
-    im->ins_valid = true;
-    return 0;
-}
-
-static void report_bad(struct ps_fl_importer *im, struct file_ctx *fc, const char *line, size_t len,
-                       const char *why)
+static int report_bad(struct ps_fl_importer *im, struct file_ctx *fc, const char *line, size_t len,
+                      const char *why, char *err, size_t errlen)
 {
     im->s.malformed++;
     fc->malformed++;
@@ -165,15 +96,38 @@ static void report_bad(struct ps_fl_importer *im, struct file_ctx *fc, const cha
                 (unsigned long long)fc->line, why);
         fc->reported++;
     }
-    sqlite3_bind_int64(im->bad, 1, fc->file_id);
-    sqlite3_bind_int64(im->bad, 2, (sqlite3_int64)fc->line);
-    sqlite3_bind_text(im->bad, 3, why, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(im->bad, 4, line, (int)(len > 512 ? 512 : len), SQLITE_STATIC);
-    sqlite3_step(im->bad);
-    sqlite3_reset(im->bad);
+    if (im->sink->ops->malformed(im->sink, fc->line, why, line, len > 512 ? 512 : len, err,
+                                 errlen) != 0) {
+        im->fatal = true;
+        return -1;
+    }
+    return 0;
 }
 
-/* Parse and store one record. Returns -1 only on a database error. */
+/* Unknown (newer) fields of r as a JSON object into im->extra; its length,
+ * or 0 when there is none (or it does not fit). */
+static size_t extra_json(struct ps_fl_importer *im, const struct ps_fl_format *f,
+                         const struct ps_fl_rec *r)
+{
+    struct ps_json j;
+    bool any = false;
+    ps_json_init(&j, im->extra, sizeof(im->extra));
+    ps_json_obj_begin(&j, NULL);
+    for (int c = 0; c < f->ncols; c++) {
+        if (f->field[c] != PS_FL_UNKNOWN || ps_fl_rec_null(r, c))
+            continue;
+        /* The name is a field-name token ([a-z0-9-]), safe unescaped. */
+        char name[PS_FL_MAX_NAME];
+        memcpy(name, f->names + f->name_off[c], f->name_len[c]);
+        name[f->name_len[c]] = 0;
+        ps_json_strn(&j, name, (const uint8_t *)r->tok[c].p, r->tok[c].n);
+        any = true;
+    }
+    ps_json_obj_end(&j);
+    return any && !j.overflow ? j.len : 0;
+}
+
+/* Parse and store one record. Returns -1 only on a sink error. */
 static int record(struct ps_fl_importer *im, struct file_ctx *fc, const char *line, size_t len,
                   char *err, size_t errlen)
 {
@@ -181,73 +135,26 @@ static int record(struct ps_fl_importer *im, struct file_ctx *fc, const char *li
     struct ps_fl_rec *r = &im->rec;
     const struct ps_fl_format *f = fc->fmt;
     fc->seq++;
-    if (ps_fl_parse_line(f, line, len, r, why, sizeof(why)) != 0) {
-        report_bad(im, fc, line, len, why);
-        return 0;
-    }
-    if (fc->seq > 0xffffffffu) {
-        report_bad(im, fc, line, len, "more than 2^32 records in one file");
-        return 0;
-    }
-    if (prepare_insert(im, f, err, errlen) != 0)
-        return -1;
-    sqlite3_stmt *q = im->ins;
-    sqlite3_bind_int64(q, 1, (sqlite3_int64)((uint64_t)fc->file_id << 32 | fc->seq));
-    sqlite3_bind_int64(q, 2, fc->file_id);
-    sqlite3_bind_int64(q, 3, (sqlite3_int64)fc->line);
-    int p = 4;
-    struct ps_json j;
-    bool any_extra = false;
-    if (f->nunknown) {
-        ps_json_init(&j, im->extra, sizeof(im->extra));
-        ps_json_obj_begin(&j, NULL);
-    }
-    for (int c = 0; c < f->ncols; c++) {
-        int id = f->field[c];
+    if (ps_fl_parse_line(f, line, len, r, why, sizeof(why)) != 0)
+        return report_bad(im, fc, line, len, why, err, errlen);
+    if (fc->seq > 0xffffffffu)
+        return report_bad(im, fc, line, len, "more than 2^32 records in one file", err, errlen);
+    int c = f->col_of[PS_FL_LOG_STATUS];
+    if (c >= 0 && !ps_fl_rec_null(r, c)) {
         const struct ps_fl_tok *t = &r->tok[c];
-        if (id == PS_FL_UNKNOWN) {
-            if (ps_fl_rec_null(r, c))
-                continue;
-            /* The name is a field-name token ([a-z0-9-]), safe unescaped. */
-            char name[PS_FL_MAX_NAME];
-            memcpy(name, f->names + f->name_off[c], f->name_len[c]);
-            name[f->name_len[c]] = 0;
-            ps_json_strn(&j, name, (const uint8_t *)t->p, t->n);
-            any_extra = true;
-            continue;
-        }
-        if (ps_fl_rec_null(r, c))
-            sqlite3_bind_null(q, p);
-        else if (ps_fl_field(id)->kind == PS_FL_K_INT)
-            sqlite3_bind_int64(q, p, r->num[c]);
-        else
-            sqlite3_bind_text(q, p, t->p, (int)t->n, SQLITE_STATIC);
-        p++;
-        if (id == PS_FL_LOG_STATUS && !ps_fl_rec_null(r, c)) {
-            if (t->n == 6 && memcmp(t->p, "NODATA", 6) == 0)
-                im->s.nodata++;
-            else if (t->n == 8 && memcmp(t->p, "SKIPDATA", 8) == 0)
-                im->s.skipdata++;
-        }
+        if (t->n == 6 && memcmp(t->p, "NODATA", 6) == 0)
+            im->s.nodata++;
+        else if (t->n == 8 && memcmp(t->p, "SKIPDATA", 8) == 0)
+            im->s.skipdata++;
     }
-    if (f->nunknown) {
-        ps_json_obj_end(&j);
-        if (any_extra && !j.overflow)
-            sqlite3_bind_text(q, p, j.buf, (int)j.len, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(q, p);
+    size_t xlen = f->nunknown ? extra_json(im, f, r) : 0;
+    if (im->sink->ops->record(im->sink, f, r, fc->seq, fc->line, xlen ? im->extra : NULL, xlen,
+                              err, errlen) != 0) {
+        im->fatal = true;
+        return -1;
     }
-    int rc = sqlite3_step(q);
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE)
-        return sqlerr(im, err, errlen, "insert");
     im->s.records++;
     fc->records++;
-    if (sqlite3_changes(im->st->db) > 0) {
-        im->s.inserted++;
-        return ps_store_row(im->st, err, errlen);
-    }
-    im->s.duplicates++;
     return 0;
 }
 
@@ -264,8 +171,7 @@ static int one_line(struct ps_fl_importer *im, struct file_ctx *fc, const char *
         return 0;
     if (n > PS_FL_MAX_LINE) {
         fc->seq++;
-        report_bad(im, fc, s, 80, "line longer than 64 KiB");
-        return 0;
+        return report_bad(im, fc, s, 80, "line longer than 64 KiB", err, errlen);
     }
     if (fc->mode == 0)
         fc->mode = (s[b] == '{' || s[b] == '[') ? 2 : 1;
@@ -275,8 +181,8 @@ static int one_line(struct ps_fl_importer *im, struct file_ctx *fc, const char *
         while ((rc = ps_fl_json_message(s, n, &pos, im->msg, MAX_MSG, &mlen)) != 0) {
             if (rc < 0) {
                 fc->seq++;
-                report_bad(im, fc, s, n, "bad JSON string in a CloudWatch Logs event");
-                break;
+                return report_bad(im, fc, s, n, "bad JSON string in a CloudWatch Logs event", err,
+                                  errlen);
             }
             if (record(im, fc, im->msg, mlen, err, errlen) != 0)
                 return -1;
@@ -288,10 +194,8 @@ static int one_line(struct ps_fl_importer *im, struct file_ctx *fc, const char *
      * layout we know, so only lines starting with a letter are tested. */
     if (((s[b] >= 'a' && s[b] <= 'z') || s[b] == '$') && ps_fl_is_header(s + b, n - b)) {
         char e[160];
-        if (ps_fl_format_parse(&fc->hdr, s + b, n - b, e, sizeof(e)) != 0) {
-            report_bad(im, fc, s, n, e);
-            return 0;
-        }
+        if (ps_fl_format_parse(&fc->hdr, s + b, n - b, e, sizeof(e)) != 0)
+            return report_bad(im, fc, s, n, e, err, errlen);
         fc->fmt = &fc->hdr;
         return 0;
     }
@@ -356,90 +260,26 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
-/* The file's row in flowlog_files: 1 new or unfinished (id set), 0
- * complete before (skip), -1 error. */
-static int file_row(struct ps_fl_importer *im, const char *path, const char *key, uint64_t size,
-                    int64_t *id, char *err, size_t errlen)
-{
-    sqlite3 *db = im->st->db;
-    sqlite3_stmt *q = NULL;
-    int rc = -1;
-    if (sqlite3_prepare_v2(db, "SELECT id, complete, name FROM flowlog_files WHERE content_key=?",
-                           -1, &q, NULL) != SQLITE_OK)
-        return sqlerr(im, err, errlen, "prepare");
-    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
-    int s = sqlite3_step(q);
-    if (s == SQLITE_ROW) {
-        *id = sqlite3_column_int64(q, 0);
-        if (sqlite3_column_int(q, 1)) {
-            fprintf(im->o.msg, "periscope: %s: already imported (same content as %s), skipped\n",
-                    path, (const char *)sqlite3_column_text(q, 2));
-            rc = 0;
-        } else {
-            rc = 1;
-        }
-        goto out;
-    }
-    if (s != SQLITE_DONE) {
-        sqlerr(im, err, errlen, "select");
-        goto out;
-    }
-    sqlite3_finalize(q);
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO flowlog_files(name, path, size, content_key, imported_at)"
-                           " VALUES(?,?,?,?,?)",
-                           -1, &q, NULL) != SQLITE_OK)
-        return sqlerr(im, err, errlen, "prepare");
-    sqlite3_bind_text(q, 1, base_name(path), -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, path, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 3, (sqlite3_int64)size);
-    sqlite3_bind_text(q, 4, key, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 5, (sqlite3_int64)time(NULL));
-    if (sqlite3_step(q) != SQLITE_DONE) {
-        sqlerr(im, err, errlen, "insert file");
-        goto out;
-    }
-    *id = sqlite3_last_insert_rowid(db);
-    rc = 1;
-out:
-    sqlite3_finalize(q);
-    return rc;
-}
-
-static int file_done(struct ps_fl_importer *im, const struct file_ctx *fc, bool complete, char *err,
-                     size_t errlen)
-{
-    sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(im->st->db,
-                           "UPDATE flowlog_files SET lines=?, records=?, malformed=?, complete=?"
-                           " WHERE id=?",
-                           -1, &q, NULL) != SQLITE_OK)
-        return sqlerr(im, err, errlen, "prepare");
-    sqlite3_bind_int64(q, 1, (sqlite3_int64)fc->line);
-    sqlite3_bind_int64(q, 2, (sqlite3_int64)fc->records);
-    sqlite3_bind_int64(q, 3, (sqlite3_int64)fc->malformed);
-    sqlite3_bind_int(q, 4, complete);
-    sqlite3_bind_int64(q, 5, fc->file_id);
-    int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : sqlerr(im, err, errlen, "update file");
-    sqlite3_finalize(q);
-    return rc;
-}
-
 static int import_file(struct ps_fl_importer *im, const char *path, char *err, size_t errlen)
 {
-    char key[80];
-    uint64_t size;
+    char key[80], prev[256];
+    struct ps_fl_file f = {.path = path, .name = base_name(path), .key = key};
     struct file_ctx fc = {0};
     fc.path = path;
     fc.fmt = &im->cli_format;
-    if (content_key(im, path, key, sizeof(key), &size, err, errlen) != 0) {
+    if (content_key(im, path, key, sizeof(key), &f.size, err, errlen) != 0) {
         im->s.files_failed++;
         return -1;
     }
-    int r = file_row(im, path, key, size, &fc.file_id, err, errlen);
+    int r = im->sink->ops->file_begin(im->sink, &f, prev, sizeof(prev), err, errlen);
+    if (r < 0)
+        im->fatal = true;
     if (r <= 0) {
-        if (r == 0)
+        if (r == 0) {
+            fprintf(im->o.msg, "periscope: %s: already imported (same content as %s), skipped\n",
+                    path, prev);
             im->s.files_skipped++;
+        }
         return r;
     }
     gzFile gz = gzopen(path, "rb");
@@ -490,7 +330,11 @@ static int import_file(struct ps_fl_importer *im, const char *path, char *err, s
             /* A line longer than any record can be: count it, drop it. */
             fc.line++;
             fc.seq++;
-            report_bad(im, &fc, im->buf + start, 80, "line longer than 64 KiB");
+            if (report_bad(im, &fc, im->buf + start, 80, "line longer than 64 KiB", err, errlen) !=
+                0) {
+                gzclose(gz);
+                return -1;
+            }
             toolong = true;
             have = 0;
         } else {
@@ -508,8 +352,13 @@ static int import_file(struct ps_fl_importer *im, const char *path, char *err, s
     if (fc.malformed > fc.reported)
         fprintf(im->o.msg, "periscope: %s: %llu more malformed records\n", path,
                 (unsigned long long)(fc.malformed - fc.reported));
-    if (file_done(im, &fc, !failed, err, errlen) != 0)
+    struct ps_fl_file_end fe = {fc.line, fc.records, fc.malformed, !failed};
+    char e2[512];
+    if (im->sink->ops->file_end(im->sink, &fe, e2, sizeof(e2)) != 0) {
+        snprintf(err, errlen, "%s", e2);
+        im->fatal = true;
         return -1;
+    }
     if (failed) {
         im->s.files_failed++;
         return -1;
@@ -592,7 +441,7 @@ static int import_dir(struct ps_fl_importer *im, const char *path, int depth, ch
             if (rc == 0)
                 snprintf(err, errlen, "%s", e2);
             rc = -1;
-            if (strncmp(e2, "database:", 9) == 0)
+            if (im->fatal)
                 break;
         }
     }
@@ -635,19 +484,17 @@ static int import_any(struct ps_fl_importer *im, const char *path, int depth, bo
 
 int ps_fl_import_path(struct ps_fl_importer *im, const char *path, char *err, size_t errlen)
 {
-    return import_any(im, path, 0, true, err, errlen);
+    int rc = import_any(im, path, 0, true, err, errlen);
+    return im->fatal ? -2 : rc;
 }
 
 int ps_fl_importer_finish(struct ps_fl_importer *im, struct ps_fl_import_stats *out, char *err,
                           size_t errlen)
 {
-    int rc = ps_store_flush(im->st, err, errlen);
-    if (rc == 0 && im->reindex)
-        rc = ps_store_flowlogs_indexes(im->st, true, err, errlen);
+    int rc = im->sink->ops->finish(im->sink, err, errlen);
+    im->sink->ops->destroy(im->sink);
     if (out)
         *out = im->s;
-    sqlite3_finalize(im->ins);
-    sqlite3_finalize(im->bad);
     free(im->buf);
     free(im->msg);
     free(im);
