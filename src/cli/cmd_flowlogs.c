@@ -67,14 +67,19 @@ static const char usage_query[] =
     "Run SQL (read-only) on the store and print the rows: an aligned table, or CSV\n"
     "(RFC 4180, with a header row), or JSON lines (one object per row). Tables:\n"
     "flowlogs (one row per record; columns as the AWS field names with '_' for '-',\n"
-    "file_id, line, extra), flowlog_files, flowlog_malformed, and flows for sensor\n"
-    "flows. SQL functions: in_cidr(addr, cidr), in_vpc(addr) (see --vpc-cidr).\n"
+    "id, file_id, line, extra), flowlog_files, flowlog_malformed, and flows for\n"
+    "sensor flows. flowlogs is read from the column blocks of flowlog_blocks by\n"
+    "periscope itself (conditions on start and end skip blocks); other SQLite tools\n"
+    "see only the blocks. SQL functions: in_cidr(addr, cidr), in_vpc(addr) (see\n"
+    "--vpc-cidr).\n"
     "Example: periscope flowlogs query \"SELECT action, count(*) FROM flowlogs GROUP BY 1\"\n"
     "\n"
     "Options:\n"
     "      --db PATH          the store (default ./periscope-out/periscope.db)\n"
     "      --csv              CSV output\n"
     "      --json             JSON lines output\n"
+    "      --list             values separated by '|', no header (the sqlite3 shell's\n"
+    "                         default)\n"
     "      --vpc-cidr CIDR    a network of the VPC, for in_vpc() (repeatable; default\n"
     "                         the RFC 1918 ranges)\n"
     "  -h, --help             this help\n";
@@ -89,13 +94,14 @@ static const char usage_report_tail[] =
     "      --db PATH          the store (default ./periscope-out/periscope.db)\n"
     "      --csv              CSV output\n"
     "      --json             JSON lines output\n"
+    "      --list             values separated by '|', no header\n"
     "      --limit N          rows at most (default 20)\n"
     "      --vpc-cidr CIDR    a network of the VPC (repeatable; default the RFC 1918\n"
     "                         ranges): exfil counts bytes to addresses outside them\n"
     "      --sql              print the report's SQL instead of running it\n"
     "  -h, --help             this help\n";
 
-enum out_mode { OUT_TABLE, OUT_CSV, OUT_JSON };
+enum out_mode { OUT_TABLE, OUT_CSV, OUT_JSON, OUT_LIST };
 
 static int usage_err(const char *cmd, const char *msg, const char *arg)
 {
@@ -403,11 +409,15 @@ static int run_stmt(sqlite3 *db, sqlite3_stmt *q, enum out_mode mode)
         p->total++;
         if (mode == OUT_JSON) {
             json_row(p, q);
-        } else if (mode == OUT_CSV) {
+        } else if (mode == OUT_CSV || mode == OUT_LIST) {
             for (int c = 0; c < p->ncols; c++) {
                 if (c)
-                    putchar(',');
-                csv_cell((const char *)sqlite3_column_text(q, c));
+                    putchar(mode == OUT_CSV ? ',' : '|');
+                const char *v = (const char *)sqlite3_column_text(q, c);
+                if (mode == OUT_CSV)
+                    csv_cell(v);
+                else if (v)
+                    fputs(v, stdout);
             }
             putchar('\n');
         } else {
@@ -481,10 +491,11 @@ static int open_ro(struct ps_store *st, const struct qopts *o)
 
 static int parse_qopts(int argc, char **argv, struct qopts *o, const char *cmd, bool report)
 {
-    enum { O_DB = 256, O_CSV, O_JSON, O_LIMIT, O_CIDR, O_SQL };
+    enum { O_DB = 256, O_CSV, O_JSON, O_LIST, O_LIMIT, O_CIDR, O_SQL };
     static const struct option lopts[] = {
         {"db", required_argument, NULL, O_DB},
         {"csv", no_argument, NULL, O_CSV},
+        {"list", no_argument, NULL, O_LIST},
         {"json", no_argument, NULL, O_JSON},
         {"limit", required_argument, NULL, O_LIMIT},
         {"vpc-cidr", required_argument, NULL, O_CIDR},
@@ -504,6 +515,9 @@ static int parse_qopts(int argc, char **argv, struct qopts *o, const char *cmd, 
             break;
         case O_JSON:
             o->mode = OUT_JSON;
+            break;
+        case O_LIST:
+            o->mode = OUT_LIST;
             break;
         case O_LIMIT:
             if (!report || parse_limit(optarg, &o->limit) != 0)

@@ -95,6 +95,8 @@ struct ps_fl_format {
     int16_t col_of[PS_FL_NFIELDS];     /* column of field id, or -1 when absent */
     uint16_t name_off[PS_FL_MAX_COLS]; /* unknown columns: name at names + off */
     uint8_t name_len[PS_FL_MAX_COLS];
+    uint8_t kind[PS_FL_MAX_COLS]; /* enum ps_fl_kind of column i (unknown: TEXT) */
+    int64_t max[PS_FL_MAX_COLS];  /* PS_FL_K_INT columns: the largest value */
     int nunknown;
     char names[PS_FL_MAX_COLS * PS_FL_MAX_NAME];
 };
@@ -183,8 +185,7 @@ struct ps_fl_sink_ops {
     /* A line that is not a record: why, and its first bytes (len <= 512). */
     int (*malformed)(struct ps_fl_sink *s, uint64_t line, const char *why, const char *text,
                      size_t len, char *err, size_t errlen);
-    int (*file_end)(struct ps_fl_sink *s, const struct ps_fl_file_end *e, char *err,
-                    size_t errlen);
+    int (*file_end)(struct ps_fl_sink *s, const struct ps_fl_file_end *e, char *err, size_t errlen);
     /* After the last file: flush, build indexes. */
     int (*finish)(struct ps_fl_sink *s, char *err, size_t errlen);
     void (*destroy)(struct ps_fl_sink *s);
@@ -198,6 +199,15 @@ struct ps_fl_sink {
  * per transaction, 0 for the default. NULL with a message in err. */
 struct ps_fl_sink *ps_fl_store_sink(struct ps_store *st, unsigned batch_rows, char *err,
                                     size_t errlen);
+
+/* The eponymous virtual table `flowlogs` over flowlog_blocks (vtab.c), on
+ * connection db: SQLITE_OK or an SQLite error code. */
+int ps_fl_vtab_register(struct sqlite3 *db);
+
+/* A store made before flow logs were kept in blocks has a table flowlogs
+ * with a row per record: move its rows into blocks and drop it. 0, or -1
+ * with err. */
+int ps_fl_store_migrate(struct ps_store *st, char *err, size_t errlen);
 
 /* Import options and totals. */
 struct ps_fl_import_opts {

@@ -152,6 +152,8 @@ int ps_fl_format_parse(struct ps_fl_format *f, const char *s, size_t n, char *er
         int id = ps_fl_field_lookup(tok, len);
         int c = f->ncols++;
         f->field[c] = (int16_t)id;
+        f->kind[c] = id != PS_FL_UNKNOWN ? ps_fl_field(id)->kind : PS_FL_K_TEXT;
+        f->max[c] = id != PS_FL_UNKNOWN ? ps_fl_field(id)->max : 0;
         if (id != PS_FL_UNKNOWN) {
             if (f->col_of[id] >= 0) {
                 snprintf(err, errlen, "field '%.*s' given twice", (int)len, tok);

@@ -22,6 +22,7 @@
 #include "output/json.h"
 
 #define READ_BUF  (4u << 20)
+#define READ_STEP (128u << 10) /* gunzipped per call: parsed while still in cache */
 #define MAX_DEPTH 32
 #define MAX_MSG   PS_FL_MAX_LINE
 
@@ -148,8 +149,8 @@ static int record(struct ps_fl_importer *im, struct file_ctx *fc, const char *li
             im->s.skipdata++;
     }
     size_t xlen = f->nunknown ? extra_json(im, f, r) : 0;
-    if (im->sink->ops->record(im->sink, f, r, fc->seq, fc->line, xlen ? im->extra : NULL, xlen,
-                              err, errlen) != 0) {
+    if (im->sink->ops->record(im->sink, f, r, fc->seq, fc->line, xlen ? im->extra : NULL, xlen, err,
+                              errlen) != 0) {
         im->fatal = true;
         return -1;
     }
@@ -293,7 +294,8 @@ static int import_file(struct ps_fl_importer *im, const char *path, char *err, s
     size_t have = 0;
     bool toolong = false, failed = false;
     for (;;) {
-        int got = gzread(gz, im->buf + have, (unsigned)(READ_BUF - have));
+        size_t want = READ_BUF - have < READ_STEP ? READ_BUF - have : READ_STEP;
+        int got = gzread(gz, im->buf + have, (unsigned)want);
         if (got < 0) {
             int zerr;
             const char *m = gzerror(gz, &zerr);

@@ -22,36 +22,29 @@ static bool is_iso_time(const char *s, size_t n)
     return true;
 }
 
-static bool addr_ok(const char *s, size_t n)
-{
-    if (n > 45)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
-              c == '.' || c == ':'))
-            return false;
-    }
-    return true;
-}
+/* Byte classes of a record line, as bits so that a field's bytes can be
+ * OR-ed together while it is scanned. */
+enum { C_DIGIT = 1, C_HEX = 2, C_PUNCT = 4, C_OTHER = 8, C_SEP = 16, C_BAD = 32 };
+#define CL(c)                                                             \
+    ((c) == ' ' || (c) == '\t'                                  ? C_SEP   \
+     : (c) < 0x20 || (c) == 0x7f                                ? C_BAD   \
+     : (c) >= '0' && (c) <= '9'                                 ? C_DIGIT \
+     : ((c) >= 'a' && (c) <= 'f') || ((c) >= 'A' && (c) <= 'F') ? C_HEX   \
+     : (c) == '.' || (c) == ':'                                 ? C_PUNCT \
+                                                                : C_OTHER)
+#define CL4(c)  CL(c), CL((c) + 1), CL((c) + 2), CL((c) + 3)
+#define CL16(c) CL4(c), CL4((c) + 4), CL4((c) + 8), CL4((c) + 12)
+#define CL64(c) CL16(c), CL16((c) + 16), CL16((c) + 32), CL16((c) + 48)
+static const uint8_t byte_class[256] = {CL64(0), CL64(64), CL64(128), CL64(192)};
 
-/* Decimal without sign, 0..max; -1 when it is not one. */
-static int parse_num(const char *s, size_t n, int64_t max, int64_t *out)
-{
-    if (n == 0 || n > 19)
-        return -1;
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned d = (unsigned)(unsigned char)s[i] - '0';
-        if (d > 9)
-            return -1;
-        v = v * 10 + d; /* 19 digits cannot overflow 64 bits */
-    }
-    if (v > (uint64_t)max)
-        return -1;
-    *out = (int64_t)v;
-    return 0;
-}
+/* A field as scanned: its bytes' classes OR-ed, and its decimal value
+ * (meaningful when the classes are only C_DIGIT and it has <= 19 bytes). */
+struct field {
+    const char *p;
+    uint32_t n;
+    unsigned cls;
+    uint64_t v;
+};
 
 int ps_fl_parse_line(const struct ps_fl_format *f, const char *s, size_t n, struct ps_fl_rec *r,
                      char *why, size_t whylen)
@@ -60,67 +53,65 @@ int ps_fl_parse_line(const struct ps_fl_format *f, const char *s, size_t n, stru
     r->null_mask[0] = r->null_mask[1] = 0;
     while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
         n--;
-    /* One token more than the format is allowed for a leading timestamp,
-     * so tokens are collected into a window one wider than the format. */
-    struct ps_fl_tok first = {NULL, 0};
-    bool have_first = false;
+    /* One field more than the format is allowed for a leading timestamp
+     * (a CloudWatch Logs export), so fields are collected into a window
+     * one wider than the format. */
+    struct field fd[PS_FL_MAX_COLS + 1];
     size_t i = 0;
     int nt = 0, extra = 0;
     while (i < n) {
-        while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        while (i < n && byte_class[(unsigned char)s[i]] == C_SEP)
             i++;
         if (i >= n)
             break;
         size_t b = i;
-        while (i < n && s[i] != ' ' && s[i] != '\t') {
-            unsigned char c = (unsigned char)s[i];
-            if (c < 0x20 || c == 0x7f) {
-                snprintf(why, whylen, "control byte 0x%02x at column %zu", c, i + 1);
-                return -1;
-            }
-            i++;
+        unsigned acc = 0;
+        uint64_t v = 0;
+        for (; i < n; i++) {
+            unsigned k = byte_class[(unsigned char)s[i]];
+            if (k & (C_SEP | C_BAD))
+                break;
+            acc |= k;
+            v = v * 10 + (uint8_t)(s[i] - '0'); /* wraps; checked by class and length */
         }
-        struct ps_fl_tok t = {s + b, (uint32_t)(i - b)};
-        if (nt == 0 && !have_first && is_iso_time(t.p, t.n)) {
-            first = t;
-            have_first = true;
-            continue;
+        if (i < n && byte_class[(unsigned char)s[i]] == C_BAD) {
+            snprintf(why, whylen, "control byte 0x%02x at column %zu", (unsigned char)s[i], i + 1);
+            return -1;
         }
-        if (nt >= f->ncols) {
+        if (nt > f->ncols) {
             extra++;
             continue;
         }
-        r->tok[nt++] = t;
+        fd[nt++] = (struct field){s + b, (uint32_t)(i - b), acc, v};
     }
-    if (have_first && nt < f->ncols) {
-        /* Not a timestamp prefix after all: shift it back in. */
-        memmove(&r->tok[1], &r->tok[0], (size_t)nt * sizeof(r->tok[0]));
-        r->tok[0] = first;
-        nt++;
-    }
-    if (nt + extra != f->ncols) {
-        snprintf(why, whylen, "%d fields, the format has %d", nt + extra, f->ncols);
+    int total = nt + extra, skip = 0;
+    bool stamp = nt > 0 && is_iso_time(fd[0].p, fd[0].n);
+    if (stamp && total == f->ncols + 1) {
+        skip = 1; /* the timestamp prefix */
+    } else if (total != f->ncols) {
+        snprintf(why, whylen, "%d fields, the format has %d", total - (stamp && total > f->ncols),
+                 f->ncols);
         return -1;
     }
-    r->ntok = nt;
-    for (int c = 0; c < nt; c++) {
-        const struct ps_fl_tok *t = &r->tok[c];
+    r->ntok = f->ncols;
+    for (int c = 0; c < f->ncols; c++) {
+        const struct field *t = &fd[c + skip];
+        r->tok[c] = (struct ps_fl_tok){t->p, t->n};
         if (t->n == 1 && t->p[0] == '-') {
             r->null_mask[c >> 6] |= 1ull << (c & 63);
             continue;
         }
-        int id = f->field[c];
-        if (id == PS_FL_UNKNOWN)
-            continue;
-        const struct ps_fl_field_info *fi = ps_fl_field(id);
-        if (fi->kind == PS_FL_K_INT) {
-            if (parse_num(t->p, t->n, fi->max, &r->num[c]) != 0) {
+        if (f->kind[c] == PS_FL_K_INT) {
+            if (t->cls != C_DIGIT || t->n > 19 || t->v > (uint64_t)f->max[c]) {
+                const struct ps_fl_field_info *fi = ps_fl_field(f->field[c]);
                 snprintf(why, whylen, "%s: not a number in 0..%lld: '%.*s'", fi->name,
                          (long long)fi->max, (int)(t->n > 40 ? 40 : t->n), t->p);
                 return -1;
             }
-        } else if (fi->kind == PS_FL_K_ADDR && !addr_ok(t->p, t->n)) {
-            snprintf(why, whylen, "%s: not an address: '%.*s'", fi->name,
+            r->num[c] = (int64_t)t->v;
+        } else if (f->kind[c] == PS_FL_K_ADDR &&
+                   ((t->cls & ~(unsigned)(C_DIGIT | C_HEX | C_PUNCT)) || t->n > 45)) {
+            snprintf(why, whylen, "%s: not an address: '%.*s'", ps_fl_field(f->field[c])->name,
                      (int)(t->n > 40 ? 40 : t->n), t->p);
             return -1;
         }

@@ -30,7 +30,8 @@
  * recording count: a sensor flow needs some flow-log record of its time,
  * a flow-log record some sensor flow of its time. The keys are compared
  * through SQLite's automatic index on the materialized CTE, the times
- * through the start indexes, bounded by the longest record of each table. */
+ * through the start index of flows and the block time ranges of flowlogs,
+ * bounded by the longest record of each table. */
 #define KEY_OF(a, b, sp, dp)                                                                       \
     "CASE WHEN protocol IN (1, 58) THEN protocol || ' ' || min(" a ", " b ") || ' ' || max(" a     \
     ", " b ") WHEN " a " < " b " OR (" a " = " b " AND coalesce(" sp ", 0) <= coalesce(" dp        \
@@ -119,6 +120,7 @@ static const struct ps_fl_report reports[] = {
                         "srcaddr", "dstaddr", "srcport",
                         "dstport") " AS k FROM flows WHERE start IS NOT NULL AND \"end\" IS NOT "
                                    "NULL),"
+                                   " fli AS MATERIALIZED (SELECT DISTINCT interface_id FROM flowlogs),"
                                    " w AS (SELECT (SELECT coalesce(max(\"end\" - start), 0) FROM "
                                    "flowlogs) AS fl_long,"
                                    " (SELECT coalesce(max(\"end\" - start), 0) FROM flows) AS "
@@ -140,7 +142,7 @@ static const struct ps_fl_report reports[] = {
                                    "when sent to the Amazon DNS"
                                    " server'"
                                    " WHEN s.interface_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
-                                   "flowlogs WHERE"
+                                   "fli WHERE"
                                    " interface_id = s.interface_id) THEN 'no flow-log records of "
                                    "this interface' END AS note"
                                    " FROM sf s, w WHERE EXISTS (SELECT 1 FROM flowlogs f WHERE "

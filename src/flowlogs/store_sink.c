@@ -1,24 +1,58 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The SQLite store as a flow-log sink: tables flowlog_files, flowlogs and
- * flowlog_malformed (schema in src/store/store.c). Each row's primary key
- * is file id * 2^32 + the record's number in the file. */
+/* The SQLite store as a flow-log sink: tables flowlog_files,
+ * flowlog_blocks (records by column, block.h) and flowlog_malformed
+ * (schema in src/store/store.c). A record's id is file id * 2^32 + its
+ * number in the file. Also the move of an older store's row table into
+ * blocks. */
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "flowlogs/block.h"
 #include "flowlogs/flowlogs.h"
 
 struct store_sink {
     struct ps_fl_sink base;
     struct ps_store *st;
-    sqlite3_stmt *ins;           /* INSERT for ins_fmt */
-    struct ps_fl_format ins_fmt; /* the layout `ins` was prepared for */
-    bool ins_valid;
-    bool reindex;      /* indexes dropped for a bulk load: build them at the end */
+    struct ps_flb_writer *w;
+    sqlite3_stmt *blk; /* INSERT into flowlog_blocks */
     sqlite3_stmt *bad; /* INSERT into flowlog_malformed */
     int64_t file_id;
+    uint64_t pending; /* records since the last commit */
 };
+
+static const char block_insert_sql[] =
+    "INSERT INTO flowlog_blocks(file_id, first_seq, last_seq, records, start_min, start_max,"
+    " end_min, end_max, data) VALUES(?,?,?,?,?,?,?,?,?)";
+
+/* Store the writer's block (if any) as a row of flowlog_blocks, reset the
+ * writer. Returns the records stored, or -1 (the SQLite error is on db). */
+static long store_block(sqlite3_stmt *q, struct ps_flb_writer *w, int64_t file_id)
+{
+    const uint8_t *data;
+    struct ps_flb_summary m;
+    size_t len = ps_flb_encode(w, &data, &m);
+    if (len == 0)
+        return 0;
+    sqlite3_bind_int64(q, 1, file_id);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)m.first_seq);
+    sqlite3_bind_int64(q, 3, (sqlite3_int64)m.last_seq);
+    sqlite3_bind_int64(q, 4, m.nrec);
+    for (int i = 0; i < 4; i++) {
+        bool have = i < 2 ? m.have_start : m.have_end;
+        int64_t v = i == 0 ? m.start_min : i == 1 ? m.start_max : i == 2 ? m.end_min : m.end_max;
+        if (have)
+            sqlite3_bind_int64(q, 5 + i, v);
+        else
+            sqlite3_bind_null(q, 5 + i);
+    }
+    sqlite3_bind_blob(q, 9, data, (int)len, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    ps_flb_reset(w);
+    return rc == SQLITE_DONE ? (long)m.nrec : -1;
+}
 
 static int sqlerr(struct store_sink *k, char *err, size_t errlen, const char *what)
 {
@@ -64,7 +98,8 @@ static int file_begin(struct ps_fl_sink *s, const struct ps_fl_file *f, char *pr
         }
         sqlite3_finalize(q);
         /* An import cut short: drop what it stored, read the file again. */
-        if (exec2(k, "DELETE FROM flowlogs WHERE id BETWEEN ?1 * 4294967296 AND ?1 * 4294967296 + 4294967295", k->file_id, 0, err, errlen) != 0 ||
+        if (exec2(k, "DELETE FROM flowlog_blocks WHERE file_id = ?", k->file_id, 0, err, errlen) !=
+                0 ||
             exec2(k, "DELETE FROM flowlog_malformed WHERE file_id = ?", k->file_id, 0, err,
                   errlen) != 0)
             return -1;
@@ -96,40 +131,18 @@ out:
     return rc;
 }
 
-/* The INSERT for a layout: only the columns the format has, so a narrow
- * custom format costs only its own fields. */
-static int prepare_insert(struct store_sink *k, const struct ps_fl_format *f, char *err,
-                          size_t errlen)
+static int flush_block(struct store_sink *k, char *err, size_t errlen)
 {
-    if (k->ins_valid && k->ins_fmt.ncols == f->ncols &&
-        memcmp(k->ins_fmt.field, f->field, sizeof(f->field[0]) * (size_t)f->ncols) == 0)
+    long n = store_block(k->blk, k->w, k->file_id);
+    if (n < 0)
+        return sqlerr(k, err, errlen, "insert block");
+    k->pending += (uint64_t)n;
+    if (k->pending < k->st->batch)
         return 0;
-    sqlite3_finalize(k->ins);
-    k->ins = NULL;
-    k->ins_valid = false;
-    char sql[8192];
-    size_t n = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO flowlogs(id, file_id, line");
-    int nvals = 3;
-    for (int c = 0; c < f->ncols; c++) {
-        if (f->field[c] == PS_FL_UNKNOWN)
-            continue;
-        n += (size_t)snprintf(sql + n, sizeof(sql) - n, ", \"%s\"",
-                              ps_fl_field(f->field[c])->column);
-        nvals++;
-    }
-    if (f->nunknown) {
-        n += (size_t)snprintf(sql + n, sizeof(sql) - n, ", extra");
-        nvals++;
-    }
-    n += (size_t)snprintf(sql + n, sizeof(sql) - n, ") VALUES(?");
-    for (int i = 1; i < nvals && n < sizeof(sql); i++)
-        n += (size_t)snprintf(sql + n, sizeof(sql) - n, ",?");
-    snprintf(sql + n, sizeof(sql) - n, ")");
-    if (sqlite3_prepare_v2(k->st->db, sql, -1, &k->ins, NULL) != SQLITE_OK)
-        return sqlerr(k, err, errlen, "prepare");
-    k->ins_fmt = *f;
-    k->ins_valid = true;
-    return 0;
+    k->pending = 0;
+    if (ps_store_flush(k->st, err, errlen) != 0)
+        return -1;
+    return ps_store_begin(k->st, err, errlen);
 }
 
 static int record(struct ps_fl_sink *s, const struct ps_fl_format *f, const struct ps_fl_rec *r,
@@ -137,36 +150,27 @@ static int record(struct ps_fl_sink *s, const struct ps_fl_format *f, const stru
                   size_t errlen)
 {
     struct store_sink *k = (struct store_sink *)s;
-    if (prepare_insert(k, f, err, errlen) != 0)
-        return -1;
-    sqlite3_stmt *q = k->ins;
-    sqlite3_bind_int64(q, 1, (sqlite3_int64)((uint64_t)k->file_id << 32 | seq));
-    sqlite3_bind_int64(q, 2, k->file_id);
-    sqlite3_bind_int64(q, 3, (sqlite3_int64)line);
-    int p = 4;
+    struct ps_flb_writer *w = k->w;
+    if (!ps_flb_row_begin(w)) {
+        if (flush_block(k, err, errlen) != 0)
+            return -1;
+        ps_flb_row_begin(w);
+    }
+    ps_flb_put_int(w, PS_FLB_COL_SEQ, (int64_t)seq);
+    ps_flb_put_int(w, PS_FLB_COL_LINE, (int64_t)line);
     for (int c = 0; c < f->ncols; c++) {
         int id = f->field[c];
-        if (id == PS_FL_UNKNOWN)
+        if (id == PS_FL_UNKNOWN || ps_fl_rec_null(r, c))
             continue;
-        if (ps_fl_rec_null(r, c))
-            sqlite3_bind_null(q, p);
-        else if (ps_fl_field(id)->kind == PS_FL_K_INT)
-            sqlite3_bind_int64(q, p, r->num[c]);
+        if (ps_fl_field(id)->kind == PS_FL_K_INT)
+            ps_flb_put_int(w, PS_FLB_COL_FIELD0 + id, r->num[c]);
         else
-            sqlite3_bind_text(q, p, r->tok[c].p, (int)r->tok[c].n, SQLITE_STATIC);
-        p++;
+            ps_flb_put_text(w, PS_FLB_COL_FIELD0 + id, r->tok[c].p, r->tok[c].n);
     }
-    if (f->nunknown) {
-        if (extra)
-            sqlite3_bind_text(q, p, extra, (int)extralen, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(q, p);
-    }
-    int rc = sqlite3_step(q);
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE)
-        return sqlerr(k, err, errlen, "insert");
-    return ps_store_row(k->st, err, errlen);
+    if (extra)
+        ps_flb_put_text(w, PS_FLB_COL_EXTRA, extra, extralen);
+    ps_flb_row_end(w);
+    return 0;
 }
 
 static int malformed(struct ps_fl_sink *s, uint64_t line, const char *why, const char *text,
@@ -182,10 +186,11 @@ static int malformed(struct ps_fl_sink *s, uint64_t line, const char *why, const
     return rc == SQLITE_DONE ? 0 : sqlerr(k, err, errlen, "insert malformed");
 }
 
-static int file_end(struct ps_fl_sink *s, const struct ps_fl_file_end *e, char *err,
-                    size_t errlen)
+static int file_end(struct ps_fl_sink *s, const struct ps_fl_file_end *e, char *err, size_t errlen)
 {
     struct store_sink *k = (struct store_sink *)s;
+    if (flush_block(k, err, errlen) != 0)
+        return -1;
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(k->st->db,
                            "UPDATE flowlog_files SET lines=?, records=?, malformed=?, complete=?"
@@ -205,21 +210,21 @@ static int file_end(struct ps_fl_sink *s, const struct ps_fl_file_end *e, char *
 static int finish(struct ps_fl_sink *s, char *err, size_t errlen)
 {
     struct store_sink *k = (struct store_sink *)s;
-    int rc = ps_store_flush(k->st, err, errlen);
-    if (rc == 0 && k->reindex)
-        rc = ps_store_flowlogs_indexes(k->st, true, err, errlen);
-    return rc;
+    if (flush_block(k, err, errlen) != 0)
+        return -1;
+    return ps_store_flush(k->st, err, errlen);
 }
 
 static void destroy(struct ps_fl_sink *s)
 {
     struct store_sink *k = (struct store_sink *)s;
-    sqlite3_finalize(k->ins);
+    sqlite3_finalize(k->blk);
     sqlite3_finalize(k->bad);
+    ps_flb_writer_free(k->w);
     free(k);
 }
 
-static const struct ps_fl_sink_ops store_ops = {file_begin, record,  malformed,
+static const struct ps_fl_sink_ops store_ops = {file_begin, record, malformed,
                                                 file_end,   finish, destroy};
 
 struct ps_fl_sink *ps_fl_store_sink(struct ps_store *st, unsigned batch_rows, char *err,
@@ -234,27 +239,109 @@ struct ps_fl_sink *ps_fl_store_sink(struct ps_store *st, unsigned batch_rows, ch
     k->st = st;
     if (batch_rows)
         st->batch = batch_rows;
+    if (!(k->w = ps_flb_writer_new())) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
     if (sqlite3_prepare_v2(st->db,
                            "INSERT OR REPLACE INTO flowlog_malformed(file_id, line, reason, text)"
                            " VALUES(?,?,?,?)",
-                           -1, &k->bad, NULL) != SQLITE_OK) {
+                           -1, &k->bad, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(st->db, block_insert_sql, -1, &k->blk, NULL) != SQLITE_OK) {
         sqlerr(k, err, errlen, "prepare");
         goto fail;
     }
-    /* Into an empty table, load first and index after. */
-    sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM flowlogs LIMIT 1", -1, &q, NULL) != SQLITE_OK) {
-        sqlerr(k, err, errlen, "prepare");
-        goto fail;
-    }
-    k->reindex = sqlite3_step(q) == SQLITE_DONE;
-    sqlite3_finalize(q);
-    if (k->reindex && ps_store_flowlogs_indexes(st, false, err, errlen) != 0)
-        goto fail;
     if (ps_store_begin(st, err, errlen) != 0)
         goto fail;
     return &k->base;
 fail:
     destroy(&k->base);
     return NULL;
+}
+
+/* Column of the block layout for a column name of the old row table. */
+static int old_column(const char *name)
+{
+    if (strcmp(name, "id") == 0)
+        return PS_FLB_COL_SEQ; /* its low 32 bits */
+    if (strcmp(name, "file_id") == 0)
+        return PS_FLB_COL_FILE_ID;
+    if (strcmp(name, "line") == 0)
+        return PS_FLB_COL_LINE;
+    if (strcmp(name, "extra") == 0)
+        return PS_FLB_COL_EXTRA;
+    for (int f = 0; f < PS_FL_NFIELDS; f++) {
+        if (strcmp(name, ps_fl_field(f)->column) == 0)
+            return PS_FLB_COL_FIELD0 + f;
+    }
+    return -1;
+}
+
+int ps_fl_store_migrate(struct ps_store *st, char *err, size_t errlen)
+{
+    sqlite3 *db = st->db;
+    sqlite3_stmt *q = NULL, *ins = NULL;
+    struct ps_flb_writer *w = NULL;
+    int rc = -1, cols[128];
+    if (sqlite3_prepare_v2(db,
+                           "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'flowlogs'",
+                           -1, &q, NULL) != SQLITE_OK)
+        goto sql;
+    int old = sqlite3_step(q) == SQLITE_ROW;
+    sqlite3_finalize(q);
+    q = NULL;
+    if (!old)
+        return 0;
+    if (!(w = ps_flb_writer_new())) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (ps_store_exec(st, "BEGIN", err, errlen) != 0)
+        goto out;
+    if (sqlite3_prepare_v2(db, "SELECT * FROM main.flowlogs ORDER BY id", -1, &q, NULL) !=
+            SQLITE_OK ||
+        sqlite3_prepare_v2(db, block_insert_sql, -1, &ins, NULL) != SQLITE_OK)
+        goto sql;
+    int n = sqlite3_column_count(q);
+    for (int i = 0; i < n && i < 128; i++)
+        cols[i] = old_column(sqlite3_column_name(q, i));
+    int64_t file_id = -1;
+    int s;
+    while ((s = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(q, 0), fid = id >> 32;
+        if ((fid != file_id || !ps_flb_row_begin(w)) && store_block(ins, w, file_id) < 0)
+            goto sql;
+        file_id = fid;
+        ps_flb_row_begin(w);
+        for (int i = 0; i < n && i < 128; i++) {
+            int c = cols[i];
+            if (c < 0 || c == PS_FLB_COL_FILE_ID || sqlite3_column_type(q, i) == SQLITE_NULL)
+                continue;
+            if (c == PS_FLB_COL_SEQ)
+                ps_flb_put_int(w, c, id & 0xffffffff);
+            else if (ps_flb_col_is_int(c))
+                ps_flb_put_int(w, c, sqlite3_column_int64(q, i));
+            else
+                ps_flb_put_text(w, c, (const char *)sqlite3_column_text(q, i),
+                                (size_t)sqlite3_column_bytes(q, i));
+        }
+        ps_flb_row_end(w);
+    }
+    if (s != SQLITE_DONE || store_block(ins, w, file_id) < 0)
+        goto sql;
+    sqlite3_finalize(q);
+    q = NULL;
+    if (ps_store_exec(st, "DROP TABLE main.flowlogs; COMMIT", err, errlen) != 0)
+        goto out;
+    rc = 0;
+    goto out;
+sql:
+    snprintf(err, errlen, "moving flowlogs rows into blocks: %s", sqlite3_errmsg(db));
+out:
+    sqlite3_finalize(q);
+    sqlite3_finalize(ins);
+    ps_flb_writer_free(w);
+    if (rc != 0)
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "flowlogs/flowlogs.h"
 #include "store/store.h"
 
 #define SCHEMA_VERSION 1
@@ -25,23 +26,17 @@ static const char schema[] =
     " lines INTEGER, records INTEGER, malformed INTEGER,"
     " complete INTEGER NOT NULL DEFAULT 0,"
     " imported_at INTEGER);"
-    "CREATE TABLE IF NOT EXISTS flowlogs("
-    " id INTEGER PRIMARY KEY," /* file id * 2^32 + record number: the re-import key */
+    /* Flow-log records, by column in blocks of up to 4,096 (a file's
+     * records in order; src/flowlogs/block.h has the format). SQL reads
+     * them as the virtual table flowlogs (src/flowlogs/vtab.c). */
+    "CREATE TABLE IF NOT EXISTS flowlog_blocks("
+    " id INTEGER PRIMARY KEY,"
     " file_id INTEGER NOT NULL,"
-    " line INTEGER NOT NULL,"
-    " version INTEGER, account_id TEXT, interface_id TEXT, srcaddr TEXT, dstaddr TEXT,"
-    " srcport INTEGER, dstport INTEGER, protocol INTEGER, packets INTEGER, bytes INTEGER,"
-    " start INTEGER, end INTEGER, action TEXT, log_status TEXT,"
-    " vpc_id TEXT, subnet_id TEXT, instance_id TEXT, tcp_flags INTEGER, type TEXT,"
-    " pkt_srcaddr TEXT, pkt_dstaddr TEXT,"
-    " region TEXT, az_id TEXT, sublocation_type TEXT, sublocation_id TEXT,"
-    " pkt_src_aws_service TEXT, pkt_dst_aws_service TEXT, flow_direction TEXT,"
-    " traffic_path INTEGER,"
-    " ecs_cluster_arn TEXT, ecs_cluster_name TEXT, ecs_container_instance_arn TEXT,"
-    " ecs_container_instance_id TEXT, ecs_container_id TEXT, ecs_second_container_id TEXT,"
-    " ecs_service_name TEXT, ecs_task_definition_arn TEXT, ecs_task_arn TEXT, ecs_task_id TEXT,"
-    " reject_reason TEXT, resource_id TEXT, encryption_status INTEGER,"
-    " extra TEXT);" /* unknown (newer) fields: a JSON object of name -> text */
+    " first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL," /* record numbers in the file */
+    " records INTEGER NOT NULL,"
+    " start_min INTEGER, start_max INTEGER, end_min INTEGER, end_max INTEGER,"
+    " data BLOB NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS flowlog_blocks_file ON flowlog_blocks(file_id, first_seq);"
     "CREATE TABLE IF NOT EXISTS flowlog_malformed("
     " file_id INTEGER NOT NULL, line INTEGER NOT NULL, reason TEXT, text TEXT,"
     " PRIMARY KEY(file_id, line));"
@@ -94,21 +89,6 @@ static const char schema[] =
     "CREATE INDEX IF NOT EXISTS tls_sni ON tls(sni);"
     "CREATE INDEX IF NOT EXISTS alerts_ts ON alerts(ts);"
     "CREATE INDEX IF NOT EXISTS anomalies_ts ON anomalies(ts);";
-
-static const char flowlogs_indexes[] =
-    "CREATE INDEX IF NOT EXISTS flowlogs_start ON flowlogs(start);"
-    "CREATE INDEX IF NOT EXISTS flowlogs_srcaddr ON flowlogs(srcaddr);"
-    "CREATE INDEX IF NOT EXISTS flowlogs_dstaddr ON flowlogs(dstaddr);";
-
-int ps_store_flowlogs_indexes(struct ps_store *st, bool on, char *err, size_t errlen)
-{
-    return ps_store_exec(st,
-                         on ? flowlogs_indexes
-                            : "DROP INDEX IF EXISTS flowlogs_start;"
-                              "DROP INDEX IF EXISTS flowlogs_srcaddr;"
-                              "DROP INDEX IF EXISTS flowlogs_dstaddr;",
-                         err, errlen);
-}
 
 bool ps_addr_parse16(const char *s, size_t n, uint8_t out[16])
 {
@@ -327,6 +307,10 @@ int ps_store_open(struct ps_store *st, const char *path, bool readonly, char *er
         snprintf(err, errlen, "%s: cannot register SQL functions", path);
         goto out_close;
     }
+    if (ps_fl_vtab_register(st->db) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: cannot register the flowlogs table", path);
+        goto out_close;
+    }
     if (readonly) {
         if (ps_store_exec(st, "SELECT count(*) FROM sqlite_schema", e, sizeof(e)) != 0) {
             snprintf(err, errlen, "%s: not a periscope database: %s", path, e);
@@ -335,16 +319,15 @@ int ps_store_open(struct ps_store *st, const char *path, bool readonly, char *er
         return 0;
     }
     /* WAL: readers (queries) run while an import writes; NORMAL syncs at
-     * checkpoints only, which is safe in WAL mode. The cache is sized for
-     * the indexes of a few million rows. */
+     * checkpoints only, which is safe in WAL mode. */
     if (ps_store_exec(st,
                       "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                       "PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;"
                       "PRAGMA wal_autocheckpoint=16384;",
                       e, sizeof(e)) != 0 ||
         ps_store_exec(st, schema, e, sizeof(e)) != 0 || add_new_columns(st, e, sizeof(e)) != 0 ||
-        ps_store_exec(st, flowlogs_indexes, e, sizeof(e)) != 0 ||
-        ps_store_exec(st, "PRAGMA user_version=2", e, sizeof(e)) != 0) {
+        ps_fl_store_migrate(st, e, sizeof(e)) != 0 ||
+        ps_store_exec(st, "PRAGMA user_version=3", e, sizeof(e)) != 0) {
         snprintf(err, errlen, "%s: %s", path, e);
         goto out_close;
     }

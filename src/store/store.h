@@ -46,12 +46,6 @@ int ps_store_begin(struct ps_store *st, char *err, size_t errlen);
 int ps_store_row(struct ps_store *st, char *err, size_t errlen);
 int ps_store_flush(struct ps_store *st, char *err, size_t errlen);
 
-/* Create (on) or drop the indexes of flowlogs (on time and addresses): a
- * bulk load into an empty table builds them once at the end, which is much
- * faster than updating them row by row. Opening a store read-write creates
- * any that are missing. */
-int ps_store_flowlogs_indexes(struct ps_store *st, bool on, char *err, size_t errlen);
-
 /* Parse "a.b.c.d/n" or "x::/n" (a bare address is /32 or /128). */
 int ps_cidr_parse(struct ps_cidr *c, const char *s);
 

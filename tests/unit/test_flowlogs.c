@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Flow-log parser: every example record of the AWS documentation
  * (docs/aws-mirroring.md s6.9), header lines, --format strings, bounds,
- * and the CloudWatch Logs "message" extractor. */
+ * the CloudWatch Logs "message" extractor, and the column blocks: a
+ * round trip of every kind of value, and every damaged blob refused. */
 #include <string.h>
 
+#include <stdlib.h>
+
+#include "flowlogs/block.h"
 #include "flowlogs/flowlogs.h"
 #include "store/store.h"
 #include "unit.h"
@@ -223,8 +227,103 @@ static void test_cidr(void)
     CHECK_EQ(ps_cidr_parse(&c, "nonsense"), -1);
 }
 
+/* Blocks: records with NULLs, a column that starts mid-block, a text
+ * column of more than 255 distinct values (two-byte indexes), extreme
+ * integers; decoded exactly; every prefix and every one-byte change of the
+ * blob either refused or decoded within bounds. */
+static struct ps_flb_values vals;
+static void test_blocks(void)
+{
+    struct ps_flb_writer *w = ps_flb_writer_new();
+    CHECK(w != NULL);
+    if (!w)
+        return;
+    enum { N = 1000 };
+    static int64_t bytes[N];
+    const int c_bytes = PS_FLB_COL_FIELD0 + PS_FL_BYTES, c_src = PS_FLB_COL_FIELD0 + PS_FL_SRCADDR,
+              c_vpc = PS_FLB_COL_FIELD0 + PS_FL_VPC_ID, c_start = PS_FLB_COL_FIELD0 + PS_FL_START;
+    char txt[32];
+    for (int i = 0; i < N; i++) {
+        CHECK(ps_flb_row_begin(w));
+        ps_flb_put_int(w, PS_FLB_COL_SEQ, i + 1);
+        ps_flb_put_int(w, PS_FLB_COL_LINE, i + 2);
+        bytes[i] = i % 7 == 0 ? INT64_MAX - i : i % 5 == 0 ? -1 - i : i * 1000003;
+        if (i % 3)
+            ps_flb_put_int(w, c_bytes, bytes[i]);
+        snprintf(txt, sizeof(txt), "10.0.%d.%d", i / 256, i % 256);
+        ps_flb_put_text(w, c_src, txt, strlen(txt));
+        if (i >= 500)
+            ps_flb_put_text(w, c_vpc, i % 2 ? "vpc-a" : "", i % 2 ? 5 : 0);
+        ps_flb_put_int(w, c_start, 1700000000 + (i * 7919) % 600);
+        ps_flb_row_end(w);
+    }
+    const uint8_t *blob;
+    struct ps_flb_summary m;
+    size_t len = ps_flb_encode(w, &blob, &m);
+    CHECK(len > 0);
+    CHECK_EQ(m.nrec, N);
+    CHECK_EQ(m.first_seq, 1);
+    CHECK_EQ(m.last_seq, N);
+    CHECK_EQ(m.start_min, 1700000000);
+    CHECK_EQ(m.start_max, 1700000599);
+    struct ps_flb_block b;
+    CHECK_EQ(ps_flb_open(&b, blob, len), 0);
+    CHECK_EQ(b.nrec, N);
+    CHECK_EQ(ps_flb_decode(&b, c_bytes, &vals), 0);
+    int bad = 0;
+    for (int i = 0; i < N; i++)
+        bad += i % 3 ? vals.null[i] || vals.v[i] != bytes[i] : !vals.null[i];
+    CHECK_EQ(bad, 0);
+    CHECK_EQ(ps_flb_decode(&b, c_src, &vals), 0);
+    CHECK_EQ(vals.ndict, N);
+    for (int i = 0; i < N; i++) {
+        snprintf(txt, sizeof(txt), "10.0.%d.%d", i / 256, i % 256);
+        uint16_t e = vals.idx[i];
+        bad += e == 0 || vals.dn[e - 1] != strlen(txt) || memcmp(vals.dp[e - 1], txt, strlen(txt));
+    }
+    CHECK_EQ(bad, 0);
+    CHECK_EQ(ps_flb_decode(&b, c_vpc, &vals), 0);
+    CHECK_EQ(vals.ndict, 2);
+    for (int i = 0; i < N; i++)
+        bad += i < 500 ? vals.idx[i] != 0
+                       : vals.idx[i] == 0 || vals.dn[vals.idx[i] - 1] != (i % 2 ? 5u : 0u);
+    CHECK_EQ(bad, 0);
+    CHECK_EQ(ps_flb_decode(&b, PS_FLB_COL_FIELD0 + PS_FL_ACTION, &vals), 0); /* absent */
+    CHECK(vals.idx[0] == 0 && vals.idx[N - 1] == 0);
+    /* Damage: no prefix is a block; a changed byte is refused or decodes
+     * with every index inside the dictionary. */
+    uint8_t *copy = malloc(len);
+    for (size_t n = 0; n < len; n += 1 + n / 64)
+        bad += ps_flb_open(&b, blob, n) == 0;
+    CHECK_EQ(bad, 0);
+    for (size_t k = 0; copy && k < len; k += 1 + k / 128) {
+        memcpy(copy, blob, len);
+        copy[k] ^= (uint8_t)(1 + k % 255);
+        if (ps_flb_open(&b, copy, len) != 0)
+            continue;
+        for (int c = 0; c < PS_FLB_NCOLS; c++) {
+            if (ps_flb_decode(&b, c, &vals) != 0 || vals.enc != PS_FLB_ENC_DICT)
+                continue;
+            for (uint32_t i = 0; i < b.nrec; i++)
+                bad += vals.idx[i] > vals.ndict;
+        }
+    }
+    CHECK_EQ(bad, 0);
+    free(copy);
+    /* Full: 4,096 records to a block. */
+    ps_flb_reset(w);
+    int n = 0;
+    while (ps_flb_row_begin(w)) {
+        ps_flb_put_int(w, PS_FLB_COL_SEQ, ++n);
+        ps_flb_row_end(w);
+    }
+    CHECK_EQ(n, PS_FLB_MAX_REC);
+    ps_flb_writer_free(w);
+}
+
 void test_flowlogs(void)
 {
+    test_blocks();
     test_default_format();
     test_custom_v3();
     test_custom_v5_natgw_encryption();
