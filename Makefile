@@ -10,7 +10,7 @@ CFLAGS ?= -O2 -g
 PREFIX ?= /usr/local
 DATADIR ?= $(PREFIX)/share/periscope
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(WERROR) -Isrc -DPS_DATADIR='"$(DATADIR)"' $(CFLAGS)
-LDLIBS = -lpcap -lsqlite3 -lz -lcrypto -lcurl -lpthread
+LDLIBS = -lpcap -lsqlite3 -ldeflate -lz -lcrypto -lcurl -lpthread
 
 SRC = $(wildcard src/core/*.c src/decode/*.c src/defrag/*.c src/detect/*.c src/flow/*.c src/output/*.c src/store/*.c src/flowlogs/*.c \
        src/app/*.c src/stream/*.c src/cost/*.c src/mirror/*.c src/report/*.c src/source/tpring.c)

@@ -5,7 +5,7 @@
 set -eu
 PACKAGES=(
     # build
-    gcc make libc6-dev libpcap-dev libsqlite3-dev zlib1g-dev libssl-dev sqlite3
+    gcc make libc6-dev libpcap-dev libsqlite3-dev zlib1g-dev libdeflate-dev libssl-dev sqlite3
     libcurl4-openssl-dev
     # tests: sanitizers, valgrind, fuzzing
     clang libclang-rt-14-dev valgrind python3 time cppcheck clang-format

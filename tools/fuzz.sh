@@ -12,7 +12,7 @@ mkdir -p "$out"
 CC=${FUZZ_CC:-clang}
 san="-fsanitize=address,undefined -fno-sanitize-recover=all"
 flags="-std=c11 -D_GNU_SOURCE -pthread -g -O1 -Isrc"
-libs="-lpcap -lsqlite3 -lz -lcrypto -lcurl -lpthread"
+libs="-lpcap -lsqlite3 -ldeflate -lz -lcrypto -lcurl -lpthread"
 src="$(ls src/core/*.c src/decode/*.c src/defrag/*.c src/detect/*.c src/flow/*.c src/output/*.c src/source/*.c src/store/*.c src/flowlogs/*.c src/app/*.c src/stream/*.c src/cost/*.c src/mirror/*.c 2>/dev/null) src/cli/pipeline.c src/cli/config.c"
 if ! echo 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n){(void)d;(void)n;return 0;}' |
         $CC -fsanitize=fuzzer -x c - -o "$out/probe" 2>/dev/null; then

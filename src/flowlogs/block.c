@@ -25,8 +25,9 @@ struct tcol {
 
 struct ps_flb_writer {
     uint32_t nrec;
-    uint64_t present; /* columns with a value in some record of the block */
-    uint64_t rowset;  /* columns put in the current record */
+    uint64_t present;  /* columns with a value in some record of the block */
+    uint64_t rowset;   /* columns put in the current record */
+    uint64_t int_cols; /* bit c: column c holds integers */
     void *col[PS_FLB_NCOLS];
     char *arena;
     uint32_t used;
@@ -35,8 +36,25 @@ struct ps_flb_writer {
     size_t outcap;
 };
 
+static inline bool is_int(const struct ps_flb_writer *w, int c)
+{
+    return w->int_cols >> c & 1;
+}
+
 _Static_assert(PS_FLB_NCOLS <= 64, "column masks are 64-bit");
 _Static_assert(PS_FLB_MAX_REC <= 65535, "dictionary indexes are 16-bit");
+
+/* Bit c: column c holds integers. */
+static uint64_t int_mask(void)
+{
+    uint64_t m = 1ull << PS_FLB_COL_ID | 1ull << PS_FLB_COL_FILE_ID | 1ull << PS_FLB_COL_LINE |
+                 1ull << PS_FLB_COL_SEQ;
+    for (int f = 0; f < PS_FL_NFIELDS; f++) {
+        if (ps_fl_field(f)->kind == PS_FL_K_INT)
+            m |= 1ull << (PS_FLB_COL_FIELD0 + f);
+    }
+    return m;
+}
 
 bool ps_flb_col_is_int(int c)
 {
@@ -63,6 +81,7 @@ struct ps_flb_writer *ps_flb_writer_new(void)
     struct ps_flb_writer *w = calloc(1, sizeof(*w));
     if (!w)
         return NULL;
+    w->int_cols = int_mask();
     w->arena = malloc(ARENA);
     w->outcap = out_bound();
     w->out = malloc(w->outcap);
@@ -93,7 +112,7 @@ void ps_flb_reset(struct ps_flb_writer *w)
 {
     for (uint64_t m = w->present; m; m &= m - 1) {
         int c = __builtin_ctzll(m);
-        if (ps_flb_col_is_int(c)) {
+        if (is_int(w, c)) {
             ((struct icol *)w->col[c])->anynull = false;
         } else {
             struct tcol *t = w->col[c];
@@ -119,7 +138,7 @@ bool ps_flb_row_begin(struct ps_flb_writer *w)
 static void first_use(struct ps_flb_writer *w, int c)
 {
     w->present |= 1ull << c;
-    if (ps_flb_col_is_int(c)) {
+    if (is_int(w, c)) {
         struct icol *k = w->col[c];
         memset(k->null, 1, w->nrec);
         memset(k->v, 0, w->nrec * sizeof(k->v[0]));
@@ -142,7 +161,7 @@ static void minmax(bool *have, int64_t *lo, int64_t *hi, int64_t v)
     }
 }
 
-void ps_flb_put_int(struct ps_flb_writer *w, int c, int64_t v)
+static inline void put_int(struct ps_flb_writer *w, int c, int64_t v)
 {
     if (!(w->present >> c & 1))
         first_use(w, c);
@@ -188,7 +207,39 @@ static uint32_t hash_bytes(const char *p, size_t n)
     return (uint32_t)(h ^ h >> 29);
 }
 
-void ps_flb_put_text(struct ps_flb_writer *w, int c, const char *p, size_t n)
+/* a[0..n) == b[0..n), in word loads that stay inside both. */
+static inline bool same(const char *a, const char *b, size_t n)
+{
+    uint64_t x, y;
+    uint32_t u, v;
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            memcpy(&x, a + i, 8);
+            memcpy(&y, b + i, 8);
+            if (x != y)
+                return false;
+        }
+        memcpy(&x, a + n - 8, 8);
+        memcpy(&y, b + n - 8, 8);
+        return x == y;
+    }
+    if (n >= 4) {
+        memcpy(&u, a, 4);
+        memcpy(&v, b, 4);
+        if (u != v)
+            return false;
+        memcpy(&u, a + n - 4, 4);
+        memcpy(&v, b + n - 4, 4);
+        return u == v;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (a[i] != b[i])
+            return false;
+    }
+    return true;
+}
+
+static inline void put_text(struct ps_flb_writer *w, int c, const char *p, size_t n)
 {
     if (!(w->present >> c & 1))
         first_use(w, c);
@@ -196,7 +247,7 @@ void ps_flb_put_text(struct ps_flb_writer *w, int c, const char *p, size_t n)
     /* Columns of few values (account, action, status): the last one. */
     uint32_t last = w->nrec ? t->idx[w->nrec - 1] : 0;
     if (last && t->ndict <= 16 && t->len[last - 1] == n &&
-        memcmp(w->arena + t->off[last - 1], p, n) == 0) {
+        same(w->arena + t->off[last - 1], p, n)) {
         t->idx[w->nrec] = (uint16_t)last;
         w->rowset |= 1ull << c;
         return;
@@ -207,7 +258,7 @@ void ps_flb_put_text(struct ps_flb_writer *w, int c, const char *p, size_t n)
         if (e == 0)
             break;
         e--;
-        if (t->hash[e] == h && t->len[e] == n && memcmp(w->arena + t->off[e], p, n) == 0) {
+        if (t->hash[e] == h && t->len[e] == n && same(w->arena + t->off[e], p, n)) {
             t->idx[w->nrec] = (uint16_t)(e + 1);
             w->rowset |= 1ull << c;
             return;
@@ -226,11 +277,41 @@ void ps_flb_put_text(struct ps_flb_writer *w, int c, const char *p, size_t n)
     w->rowset |= 1ull << c;
 }
 
+void ps_flb_put_int(struct ps_flb_writer *w, int c, int64_t v)
+{
+    put_int(w, c, v);
+}
+
+void ps_flb_put_text(struct ps_flb_writer *w, int c, const char *p, size_t n)
+{
+    put_text(w, c, p, n);
+}
+
+void ps_flb_put_rec(struct ps_flb_writer *w, const struct ps_fl_format *f,
+                    const struct ps_fl_rec *r, uint64_t seq, uint64_t line, const char *extra,
+                    size_t extralen)
+{
+    put_int(w, PS_FLB_COL_SEQ, (int64_t)seq);
+    put_int(w, PS_FLB_COL_LINE, (int64_t)line);
+    for (int c = 0; c < f->ncols; c++) {
+        int id = f->field[c];
+        if (id == PS_FL_UNKNOWN || ps_fl_rec_null(r, c))
+            continue;
+        if (f->kind[c] == PS_FL_K_INT)
+            put_int(w, PS_FLB_COL_FIELD0 + id, r->num[c]);
+        else
+            put_text(w, PS_FLB_COL_FIELD0 + id, r->tok[c].p, r->tok[c].n);
+    }
+    if (extra)
+        put_text(w, PS_FLB_COL_EXTRA, extra, extralen);
+    ps_flb_row_end(w);
+}
+
 void ps_flb_row_end(struct ps_flb_writer *w)
 {
     for (uint64_t m = w->present & ~w->rowset; m; m &= m - 1) {
         int c = __builtin_ctzll(m);
-        if (ps_flb_col_is_int(c)) {
+        if (is_int(w, c)) {
             struct icol *k = w->col[c];
             k->null[w->nrec] = 1;
             k->v[w->nrec] = 0;
@@ -303,7 +384,7 @@ size_t ps_flb_encode(struct ps_flb_writer *w, const uint8_t **out, struct ps_flb
     for (uint64_t m = w->present; m; m &= m - 1) {
         int c = __builtin_ctzll(m);
         uint8_t *b = o;
-        bool isint = ps_flb_col_is_int(c);
+        bool isint = is_int(w, c);
         o = isint ? enc_int(o, w->col[c], w->nrec) : enc_dict(o, w->col[c], w->arena, w->nrec);
         uint32_t len = (uint32_t)(o - b);
         hdr[0] = (uint8_t)c;

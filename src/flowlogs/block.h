@@ -68,6 +68,12 @@ void ps_flb_put_int(struct ps_flb_writer *w, int col, int64_t v);
 void ps_flb_put_text(struct ps_flb_writer *w, int col, const char *p, size_t n);
 /* Columns not put are NULL in this record. */
 void ps_flb_row_end(struct ps_flb_writer *w);
+/* A parsed record (its fields by format f, record number seq, line, the
+ * JSON of unknown fields or NULL), after ps_flb_row_begin(): puts every
+ * value and ends the record. */
+void ps_flb_put_rec(struct ps_flb_writer *w, const struct ps_fl_format *f,
+                    const struct ps_fl_rec *r, uint64_t seq, uint64_t line, const char *extra,
+                    size_t extralen);
 
 /* What the block holds, for the flowlog_blocks row. */
 struct ps_flb_summary {

@@ -22,29 +22,45 @@ static bool is_iso_time(const char *s, size_t n)
     return true;
 }
 
-/* Byte classes of a record line, as bits so that a field's bytes can be
- * OR-ed together while it is scanned. */
-enum { C_DIGIT = 1, C_HEX = 2, C_PUNCT = 4, C_OTHER = 8, C_SEP = 16, C_BAD = 32 };
-#define CL(c)                                                             \
-    ((c) == ' ' || (c) == '\t'                                  ? C_SEP   \
-     : (c) < 0x20 || (c) == 0x7f                                ? C_BAD   \
-     : (c) >= '0' && (c) <= '9'                                 ? C_DIGIT \
-     : ((c) >= 'a' && (c) <= 'f') || ((c) >= 'A' && (c) <= 'F') ? C_HEX   \
-     : (c) == '.' || (c) == ':'                                 ? C_PUNCT \
-                                                                : C_OTHER)
-#define CL4(c)  CL(c), CL((c) + 1), CL((c) + 2), CL((c) + 3)
-#define CL16(c) CL4(c), CL4((c) + 4), CL4((c) + 8), CL4((c) + 12)
-#define CL64(c) CL16(c), CL16((c) + 16), CL16((c) + 32), CL16((c) + 48)
-static const uint8_t byte_class[256] = {CL64(0), CL64(64), CL64(128), CL64(192)};
-
-/* A field as scanned: its bytes' classes OR-ed, and its decimal value
- * (meaningful when the classes are only C_DIGIT and it has <= 19 bytes). */
-struct field {
-    const char *p;
-    uint32_t n;
-    unsigned cls;
-    uint64_t v;
+/* Bytes of an IPv4 or IPv6 address in text. */
+#define R6(a) [a] = 1, [a + 1] = 1, [a + 2] = 1, [a + 3] = 1, [a + 4] = 1, [a + 5] = 1
+static const uint8_t addr_byte[256] = {
+    R6('0'), ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, R6('a'), R6('A'), ['.'] = 1, [':'] = 1,
 };
+
+static bool addr_ok(const char *s, size_t n)
+{
+    if (n == 0 || n > 45)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (!addr_byte[(unsigned char)s[i]])
+            return false;
+    }
+    return true;
+}
+
+/* Where the field starting at s[i] ends: the first byte at or after i that
+ * is a space, a tab, another control byte (<= 0x20) or DEL (0x7f), or n.
+ * Eight bytes at a time where eight remain: (x - 0x21) & ~x has the high
+ * bit of each byte below 0x21 (exact for the lowest such byte, which is
+ * all that is used), and the same on x ^ 0x7f.. finds DEL. */
+static inline size_t field_end(const char *s, size_t i, size_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w, d;
+        memcpy(&w, s + i, 8);
+        d = w ^ (ones * 0x7f);
+        uint64_t m = (((w - ones * 0x21) & ~w) | ((d - ones) & ~d)) & highs;
+        if (m)
+            return i + ((size_t)__builtin_ctzll(m) >> 3);
+    }
+#endif
+    while (i < n && (unsigned char)s[i] > 0x20 && s[i] != 0x7f)
+        i++;
+    return i;
+}
 
 int ps_fl_parse_line(const struct ps_fl_format *f, const char *s, size_t n, struct ps_fl_rec *r,
                      char *why, size_t whylen)
@@ -56,25 +72,17 @@ int ps_fl_parse_line(const struct ps_fl_format *f, const char *s, size_t n, stru
     /* One field more than the format is allowed for a leading timestamp
      * (a CloudWatch Logs export), so fields are collected into a window
      * one wider than the format. */
-    struct field fd[PS_FL_MAX_COLS + 1];
+    struct ps_fl_tok fd[PS_FL_MAX_COLS + 1];
     size_t i = 0;
     int nt = 0, extra = 0;
     while (i < n) {
-        while (i < n && byte_class[(unsigned char)s[i]] == C_SEP)
+        while (i < n && (s[i] == ' ' || s[i] == '\t'))
             i++;
         if (i >= n)
             break;
         size_t b = i;
-        unsigned acc = 0;
-        uint64_t v = 0;
-        for (; i < n; i++) {
-            unsigned k = byte_class[(unsigned char)s[i]];
-            if (k & (C_SEP | C_BAD))
-                break;
-            acc |= k;
-            v = v * 10 + (uint8_t)(s[i] - '0'); /* wraps; checked by class and length */
-        }
-        if (i < n && byte_class[(unsigned char)s[i]] == C_BAD) {
+        i = field_end(s, i, n);
+        if (i < n && s[i] != ' ' && s[i] != '\t') {
             snprintf(why, whylen, "control byte 0x%02x at column %zu", (unsigned char)s[i], i + 1);
             return -1;
         }
@@ -82,7 +90,7 @@ int ps_fl_parse_line(const struct ps_fl_format *f, const char *s, size_t n, stru
             extra++;
             continue;
         }
-        fd[nt++] = (struct field){s + b, (uint32_t)(i - b), acc, v};
+        fd[nt++] = (struct ps_fl_tok){s + b, (uint32_t)(i - b)};
     }
     int total = nt + extra, skip = 0;
     bool stamp = nt > 0 && is_iso_time(fd[0].p, fd[0].n);
@@ -95,22 +103,28 @@ int ps_fl_parse_line(const struct ps_fl_format *f, const char *s, size_t n, stru
     }
     r->ntok = f->ncols;
     for (int c = 0; c < f->ncols; c++) {
-        const struct field *t = &fd[c + skip];
-        r->tok[c] = (struct ps_fl_tok){t->p, t->n};
+        const struct ps_fl_tok *t = &fd[c + skip];
+        r->tok[c] = *t;
         if (t->n == 1 && t->p[0] == '-') {
             r->null_mask[c >> 6] |= 1ull << (c & 63);
             continue;
         }
         if (f->kind[c] == PS_FL_K_INT) {
-            if (t->cls != C_DIGIT || t->n > 19 || t->v > (uint64_t)f->max[c]) {
+            uint64_t v = 0;
+            bool ok = t->n <= 19; /* 19 digits cannot overflow 64 bits */
+            for (uint32_t k = 0; k < t->n && ok; k++) {
+                unsigned d = (unsigned)(unsigned char)t->p[k] - '0';
+                ok = d <= 9;
+                v = v * 10 + d;
+            }
+            if (!ok || v > (uint64_t)f->max[c]) {
                 const struct ps_fl_field_info *fi = ps_fl_field(f->field[c]);
                 snprintf(why, whylen, "%s: not a number in 0..%lld: '%.*s'", fi->name,
                          (long long)fi->max, (int)(t->n > 40 ? 40 : t->n), t->p);
                 return -1;
             }
-            r->num[c] = (int64_t)t->v;
-        } else if (f->kind[c] == PS_FL_K_ADDR &&
-                   ((t->cls & ~(unsigned)(C_DIGIT | C_HEX | C_PUNCT)) || t->n > 45)) {
+            r->num[c] = (int64_t)v;
+        } else if (f->kind[c] == PS_FL_K_ADDR && !addr_ok(t->p, t->n)) {
             snprintf(why, whylen, "%s: not an address: '%.*s'", ps_fl_field(f->field[c])->name,
                      (int)(t->n > 40 ? 40 : t->n), t->p);
             return -1;

@@ -156,20 +156,7 @@ static int record(struct ps_fl_sink *s, const struct ps_fl_format *f, const stru
             return -1;
         ps_flb_row_begin(w);
     }
-    ps_flb_put_int(w, PS_FLB_COL_SEQ, (int64_t)seq);
-    ps_flb_put_int(w, PS_FLB_COL_LINE, (int64_t)line);
-    for (int c = 0; c < f->ncols; c++) {
-        int id = f->field[c];
-        if (id == PS_FL_UNKNOWN || ps_fl_rec_null(r, c))
-            continue;
-        if (ps_fl_field(id)->kind == PS_FL_K_INT)
-            ps_flb_put_int(w, PS_FLB_COL_FIELD0 + id, r->num[c]);
-        else
-            ps_flb_put_text(w, PS_FLB_COL_FIELD0 + id, r->tok[c].p, r->tok[c].n);
-    }
-    if (extra)
-        ps_flb_put_text(w, PS_FLB_COL_EXTRA, extra, extralen);
-    ps_flb_row_end(w);
+    ps_flb_put_rec(w, f, r, seq, line, extra, extralen);
     return 0;
 }
 
@@ -239,6 +226,11 @@ struct ps_fl_sink *ps_fl_store_sink(struct ps_store *st, unsigned batch_rows, ch
     k->st = st;
     if (batch_rows)
         st->batch = batch_rows;
+    /* Blocks are appended and never read back by the import: a small page
+     * cache spills them to the WAL as they come, instead of touching
+     * (and faulting in) a page of memory for every page written. */
+    if (ps_store_exec(st, "PRAGMA cache_size=-8192", err, errlen) != 0)
+        goto fail;
     if (!(k->w = ps_flb_writer_new())) {
         snprintf(err, errlen, "out of memory");
         goto fail;

@@ -269,6 +269,19 @@ truncated_gzip() {
     eq 1 $rc && grep -q 'truncated.log.gz: after line [0-9]*: unexpected end of file' "$tmp/e" &&
         eq 0 "$(q 'SELECT complete FROM flowlog_files WHERE name = "truncated.log.gz"')"
 }
+# gzip members one after another (cat a.gz b.gz) are one file: every
+# member's records, in the whole-file (libdeflate) path and, when the last
+# member is damaged, in the streaming path up to the damage.
+gzip_members() {
+    db=$tmp/members.db
+    { gzip -c "$fx/v2-s3.log"; gzip -c "$fx/natgw.log"; } >"$tmp/two.log.gz"
+    local want; want=$(( $(grep -c '^2 ' "$fx/v2-s3.log") + $(grep -vc '^[a-z$]' "$fx/natgw.log") ))
+    imp -q "$tmp/two.log.gz" || return 1
+    eq "$want" "$(q 'SELECT count(*) FROM flowlogs')" || return 1
+    { gzip -c "$fx/v2-s3.log"; gzip -c "$fx/natgw.log" | head -c 40; } >"$tmp/cut.log.gz"
+    imp -q "$tmp/cut.log.gz" 2>"$tmp/e"; [ $? -eq 1 ] || return 1
+    eq "$(grep -c '^2 ' "$fx/v2-s3.log")|0" "$(q 'SELECT records, complete FROM flowlog_files WHERE name = "cut.log.gz"')"
+}
 bad_usage() {
     db=$tmp/err.db
     imp --format 'version ${bad name}' "$fx/natgw.log" 2>"$tmp/e"; [ $? -eq 1 ] && grep -q 'invalid --format' "$tmp/e" || return 1
@@ -370,6 +383,7 @@ t report-needs-fields report_needs_fields
 t report-sensor-gap report_sensor_gap
 t report-sql report_sql
 t missing-file missing_file
+t gzip-members gzip_members
 t truncated-gzip truncated_gzip
 t bad-usage bad_usage
 t not-flowlogs not_flowlogs
