@@ -190,6 +190,40 @@ static void test_bounds(void)
     CHECK_EQ(parse("2 1 eni-1 10.0.0.x 10.0.0.2 1 0 6 1 1 0 0 ACCEPT OK"), -1);
     CHECK_EQ(parse("2 1 eni-1 10.0.0.1 10.0.0.2 1 0 6 1 1 0 0 ACCEPT"), -1);
     CHECK_EQ(parse(""), -1);
+    /* Every length of number, read eight digits at a time and at the end
+     * of a line byte by byte: equal to the plain reading; a non-digit at
+     * any position is refused. */
+    char line[160], digits[24];
+    for (int len = 1; len <= 19; len++) {
+        for (int k = 0; k < len; k++)
+            digits[k] = (char)('1' + (k * 7 + len) % 9);
+        digits[len] = 0;
+        long long want = 0;
+        for (int k = 0; k < len; k++)
+            want = want * 10 + (digits[k] - '0');
+        snprintf(line, sizeof(line), "2 1 eni-1 10.0.0.1 10.0.0.2 1 0 6 %s 1 0 %s ACCEPT OK",
+                 digits, digits);
+        CHECK_EQ(parse(line), 0);
+        CHECK_EQ(num(PS_FL_PACKETS), want);
+        CHECK_EQ(num(PS_FL_END), want);
+        for (int k = 0; k < len; k++) {
+            for (const char *bad = "/:a"; *bad; bad++) {
+                char save = digits[k];
+                digits[k] = *bad;
+                snprintf(line, sizeof(line), "2 1 eni-1 10.0.0.1 10.0.0.2 1 0 6 %s 1 0 0 ACCEPT OK",
+                         digits);
+                CHECK_EQ(parse(line), -1);
+                digits[k] = save;
+            }
+        }
+    }
+    /* Leading zeros, a number last on the line (no eight bytes after it). */
+    use_format("srcaddr packets");
+    CHECK_EQ(parse("10.0.0.1 00000000000000042"), 0);
+    CHECK_EQ(num(PS_FL_PACKETS), 42);
+    CHECK_EQ(parse("10.0.0.1 7"), 0);
+    CHECK_EQ(num(PS_FL_PACKETS), 7);
+    CHECK_EQ(parse("10.0.0.1 7x"), -1);
 }
 
 static void test_cloudwatch_message(void)
