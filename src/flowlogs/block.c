@@ -19,15 +19,18 @@ struct icol {
 struct tcol {
     uint16_t idx[PS_FLB_MAX_REC];
     uint32_t ndict;
+    bool all_v4;                 /* an address column whose entries are all IPv4 */
+    uint32_t v4[PS_FLB_MAX_REC]; /* those addresses */
     uint32_t off[PS_FLB_MAX_REC], len[PS_FLB_MAX_REC], hash[PS_FLB_MAX_REC];
     uint16_t slot[HASH_SLOTS]; /* entry + 1, 0 empty */
 };
 
 struct ps_flb_writer {
     uint32_t nrec;
-    uint64_t present;  /* columns with a value in some record of the block */
-    uint64_t rowset;   /* columns put in the current record */
-    uint64_t int_cols; /* bit c: column c holds integers */
+    uint64_t present;   /* columns with a value in some record of the block */
+    uint64_t rowset;    /* columns put in the current record */
+    uint64_t int_cols;  /* bit c: column c holds integers */
+    uint64_t addr_cols; /* bit c: column c holds addresses */
     void *col[PS_FLB_NCOLS];
     char *arena;
     uint32_t used;
@@ -56,6 +59,12 @@ static uint64_t int_mask(void)
     return m;
 }
 
+bool ps_flb_col_is_addr(int c)
+{
+    return c >= PS_FLB_COL_FIELD0 && c < PS_FLB_COL_EXTRA &&
+           ps_fl_field(c - PS_FLB_COL_FIELD0)->kind == PS_FL_K_ADDR;
+}
+
 bool ps_flb_col_is_int(int c)
 {
     if (c == PS_FLB_COL_ID || c == PS_FLB_COL_FILE_ID || c == PS_FLB_COL_LINE ||
@@ -82,6 +91,10 @@ struct ps_flb_writer *ps_flb_writer_new(void)
     if (!w)
         return NULL;
     w->int_cols = int_mask();
+    for (int f = 0; f < PS_FL_NFIELDS; f++) {
+        if (ps_fl_field(f)->kind == PS_FL_K_ADDR)
+            w->addr_cols |= 1ull << (PS_FLB_COL_FIELD0 + f);
+    }
     w->arena = malloc(ARENA);
     w->outcap = out_bound();
     w->out = malloc(w->outcap);
@@ -146,6 +159,7 @@ static void first_use(struct ps_flb_writer *w, int c)
     } else {
         struct tcol *t = w->col[c];
         memset(t->idx, 0, w->nrec * sizeof(t->idx[0]));
+        t->all_v4 = w->addr_cols >> c & 1;
     }
 }
 
@@ -205,6 +219,29 @@ static uint32_t hash_bytes(const char *p, size_t n)
     }
     h = (h ^ x) * 0xc4ceb9fe1a85ec53ull;
     return (uint32_t)(h ^ h >> 29);
+}
+
+/* A dotted quad as ps_flb_decode() writes it back (no leading zeros, each
+ * part 0..255) into *out (the first part in the top byte). */
+static bool ipv4(const char *p, size_t n, uint32_t *out)
+{
+    uint32_t a = 0, part = 0, digits = 0, dots = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned d = (unsigned)(unsigned char)p[i] - '0';
+        if (d <= 9) {
+            if ((digits == 1 && part == 0) || ++digits > 3 || (part = part * 10 + d) > 255)
+                return false;
+            continue;
+        }
+        if (p[i] != '.' || digits == 0 || ++dots > 3)
+            return false;
+        a = a << 8 | part;
+        part = digits = 0;
+    }
+    if (dots != 3 || digits == 0)
+        return false;
+    *out = a << 8 | part;
+    return true;
 }
 
 /* a[0..n) == b[0..n), in word loads that stay inside both. */
@@ -267,6 +304,8 @@ static inline void put_text(struct ps_flb_writer *w, int c, const char *p, size_
     /* New in this block. ps_flb_row_begin() left room for the record's
      * text, and a block has fewer entries than slots. */
     uint32_t e = t->ndict++;
+    if (t->all_v4)
+        t->all_v4 = ipv4(p, n, &t->v4[e]);
     t->off[e] = w->used;
     t->len[e] = (uint32_t)n;
     t->hash[e] = h;
@@ -335,6 +374,16 @@ static uint8_t *put_varint(uint8_t *o, uint64_t v)
 
 static uint8_t *enc_int(uint8_t *o, const struct icol *k, uint32_t nrec)
 {
+    if (!k->anynull) {
+        uint32_t i = 1;
+        while (i < nrec && k->v[i] == k->v[0])
+            i++;
+        if (i == nrec) { /* one value in every record */
+            uint64_t d = (uint64_t)k->v[0];
+            *o++ = 2;
+            return put_varint(o, (d << 1) ^ (0 - (d >> 63)));
+        }
+    }
     *o++ = k->anynull;
     if (k->anynull) {
         memset(o, 0, (nrec + 7) / 8);
@@ -357,9 +406,24 @@ static uint8_t *enc_dict(uint8_t *o, const struct tcol *t, const char *arena, ui
 {
     o = put_varint(o, t->ndict);
     for (uint32_t e = 0; e < t->ndict; e++) {
+        if (t->all_v4) {
+            o[0] = (uint8_t)(t->v4[e] >> 24);
+            o[1] = (uint8_t)(t->v4[e] >> 16);
+            o[2] = (uint8_t)(t->v4[e] >> 8);
+            o[3] = (uint8_t)t->v4[e];
+            o += 4;
+            continue;
+        }
         o = put_varint(o, t->len[e]);
         memcpy(o, arena + t->off[e], t->len[e]);
         o += t->len[e];
+    }
+    uint32_t run = 0;
+    while (t->ndict == 1 && run < nrec && t->idx[run] == 1)
+        run++;
+    if (t->ndict == 1 && run == nrec) { /* one value in every record */
+        *o++ = 0;
+        return o;
     }
     int width = t->ndict < 255 ? 1 : 2;
     *o++ = (uint8_t)width;
@@ -388,7 +452,9 @@ size_t ps_flb_encode(struct ps_flb_writer *w, const uint8_t **out, struct ps_flb
         o = isint ? enc_int(o, w->col[c], w->nrec) : enc_dict(o, w->col[c], w->arena, w->nrec);
         uint32_t len = (uint32_t)(o - b);
         hdr[0] = (uint8_t)c;
-        hdr[1] = isint ? PS_FLB_ENC_INT : PS_FLB_ENC_DICT;
+        hdr[1] = isint                                ? PS_FLB_ENC_INT
+                 : ((struct tcol *)w->col[c])->all_v4 ? PS_FLB_ENC_IPV4
+                                                      : PS_FLB_ENC_DICT;
         hdr[2] = (uint8_t)len;
         hdr[3] = (uint8_t)(len >> 8);
         hdr[4] = (uint8_t)(len >> 16);
@@ -438,7 +504,10 @@ int ps_flb_open(struct ps_flb_block *b, const uint8_t *blob, size_t len)
         size_t n = (size_t)blob[i + 2] | (size_t)blob[i + 3] << 8 | (size_t)blob[i + 4] << 16 |
                    (size_t)blob[i + 5] << 24;
         if (c >= PS_FLB_NCOLS || b->col[c].enc ||
-            enc != (ps_flb_col_is_int(c) ? PS_FLB_ENC_INT : PS_FLB_ENC_DICT) || n > len - body)
+            !(ps_flb_col_is_int(c)
+                  ? enc == PS_FLB_ENC_INT
+                  : enc == PS_FLB_ENC_DICT || (enc == PS_FLB_ENC_IPV4 && ps_flb_col_is_addr(c))) ||
+            n > len - body)
             return -1;
         b->col[c] = (struct ps_flb_col){enc, blob + body, n};
         body += n;
@@ -450,8 +519,18 @@ static int dec_int(const struct ps_flb_col *k, uint32_t nrec, struct ps_flb_valu
 {
     const uint8_t *p = k->body;
     size_t i = 1, n = k->len;
-    if (n < 1 || p[0] > 1)
+    if (n < 1 || p[0] > 2)
         return -1;
+    if (p[0] == 2) {
+        uint64_t zz;
+        if (get_varint(p, n, &i, &zz) != 0 || i != n)
+            return -1;
+        int64_t v = (int64_t)((zz >> 1) ^ (0 - (zz & 1)));
+        for (uint32_t r = 0; r < nrec; r++)
+            o->v[r] = v;
+        memset(o->null, 0, nrec);
+        return 0;
+    }
     if (p[0]) {
         if (n - 1 < (nrec + 7) / 8)
             return -1;
@@ -482,7 +561,18 @@ static int dec_dict(const struct ps_flb_col *k, uint32_t nrec, struct ps_flb_val
     uint64_t nd, l;
     if (get_varint(p, n, &i, &nd) != 0 || nd > nrec)
         return -1;
+    char *txt = o->text;
     for (uint64_t e = 0; e < nd; e++) {
+        if (k->enc == PS_FLB_ENC_IPV4) {
+            if (n - i < 4)
+                return -1;
+            int m = snprintf(txt, 16, "%u.%u.%u.%u", p[i], p[i + 1], p[i + 2], p[i + 3]);
+            o->dp[e] = (const uint8_t *)txt;
+            o->dn[e] = (uint32_t)m;
+            txt += m;
+            i += 4;
+            continue;
+        }
         if (get_varint(p, n, &i, &l) != 0 || l > n - i)
             return -1;
         o->dp[e] = p + i;
@@ -490,9 +580,16 @@ static int dec_dict(const struct ps_flb_col *k, uint32_t nrec, struct ps_flb_val
         i += (size_t)l;
     }
     o->ndict = (uint32_t)nd;
-    if (i >= n || (p[i] != 1 && p[i] != 2))
+    if (i >= n || p[i] > 2)
         return -1;
     unsigned width = p[i++];
+    if (width == 0) { /* one value in every record */
+        if (nd != 1 || i != n)
+            return -1;
+        for (uint32_t r = 0; r < nrec; r++)
+            o->idx[r] = 1;
+        return 0;
+    }
     if ((n - i) / width != nrec || (n - i) % width)
         return -1;
     for (uint32_t r = 0; r < nrec; r++, i += width) {

@@ -19,12 +19,17 @@
  * file, id = file_id * 2^32 + seq) and the fields its records have.
  *
  * Blob (all integers little-endian varints unless said):
- *   "FLB1" nrec ncols, then per column: col (byte), enc (byte), body length,
- *   then the bodies in that order.
- *   INT body:  has_nulls (byte), [null bitmap, (nrec+7)/8 bytes, bit set =
- *              NULL], then for each non-NULL record zigzag(v - previous).
+ *   "FLB1" nrec ncols, then per column: col (byte), enc (byte), body length
+ *   (4 bytes), then the bodies in that order.
+ *   INT body:  has_nulls (byte 0 or 1), [null bitmap, (nrec+7)/8 bytes, bit
+ *              set = NULL], then for each non-NULL record zigzag(v -
+ *              previous); or 2 and zigzag(v): v in every record.
  *   DICT body: ndict, ndict x (length, bytes), width (byte, 1 or 2), nrec
- *              indexes of width bytes (0 = NULL, i = entry i-1).
+ *              indexes of width bytes (0 = NULL, i = entry i-1); width 0:
+ *              one entry, in every record.
+ *   IPV4 body: an address column whose values are all dotted quads (as
+ *              written back: no leading zeros): as DICT, each entry 4
+ *              bytes, the first part first.
  * The decoder checks every length and index against the blob: a damaged
  * blob is an error, never a read out of bounds (fuzz_flowlog_block). */
 #ifndef PS_FLOWLOGS_BLOCK_H
@@ -48,10 +53,11 @@ enum {
     PS_FLB_NCOLS
 };
 
-enum { PS_FLB_ENC_INT = 1, PS_FLB_ENC_DICT = 2 };
+enum { PS_FLB_ENC_INT = 1, PS_FLB_ENC_DICT = 2, PS_FLB_ENC_IPV4 = 3 };
 
-/* True when column c holds integers (else text). */
+/* True when column c holds integers (else text); addresses. */
 bool ps_flb_col_is_int(int c);
+bool ps_flb_col_is_addr(int c);
 
 /* ---- writing ---- */
 struct ps_flb_writer;
@@ -103,16 +109,18 @@ struct ps_flb_block {
 /* Check the header and locate the columns. 0, or -1 when damaged. */
 int ps_flb_open(struct ps_flb_block *b, const uint8_t *blob, size_t len);
 
-/* A decoded column: INT fills v[] and null[]; DICT fills idx[] (0 NULL)
- * and the dictionary (pointers into the blob). */
+/* A decoded column: INT fills v[] and null[]; DICT and IPV4 fill idx[]
+ * (0 NULL) and the dictionary (pointers into the blob, or for IPV4 into
+ * text[]). */
 struct ps_flb_values {
     uint8_t enc;
     int64_t v[PS_FLB_MAX_REC];
     uint8_t null[PS_FLB_MAX_REC];
     uint16_t idx[PS_FLB_MAX_REC];
     uint32_t ndict;
-    const uint8_t *dp[PS_FLB_MAX_REC];
+    const uint8_t *dp[PS_FLB_MAX_REC]; /* into the blob, or into text (IPV4) */
     uint32_t dn[PS_FLB_MAX_REC];
+    char text[PS_FLB_MAX_REC * 16];
 };
 
 /* Decode column c of b. 0, or -1 when damaged. An absent column decodes

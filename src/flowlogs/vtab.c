@@ -330,7 +330,7 @@ static int fl_column(sqlite3_vtab_cursor *vc, sqlite3_context *ctx, int k)
     if (v->enc == PS_FLB_ENC_INT) {
         if (!v->null[r])
             sqlite3_result_int64(ctx, v->v[r]);
-    } else if (v->enc == PS_FLB_ENC_DICT && v->idx[r]) {
+    } else if (v->enc != 0 && v->idx[r]) { /* DICT or IPV4 */
         uint32_t e = v->idx[r] - 1u;
         sqlite3_result_text(ctx, (const char *)v->dp[e], (int)v->dn[e], SQLITE_TRANSIENT);
     }

@@ -23,10 +23,13 @@ static void decode_all(const uint8_t *blob, size_t len)
     if (b.nrec == 0 || b.nrec > PS_FLB_MAX_REC)
         abort();
     for (int c = 0; c < PS_FLB_NCOLS; c++) {
-        if (ps_flb_decode(&b, c, &vals) != 0 || vals.enc != PS_FLB_ENC_DICT)
+        if (ps_flb_decode(&b, c, &vals) != 0 || vals.enc == 0 || vals.enc == PS_FLB_ENC_INT)
             continue;
+        /* Entries point into the blob, or (IPV4) into the decoded text. */
+        const uint8_t *lo = vals.enc == PS_FLB_ENC_IPV4 ? (const uint8_t *)vals.text : blob;
+        const uint8_t *hi = vals.enc == PS_FLB_ENC_IPV4 ? lo + sizeof(vals.text) : blob + len;
         for (uint32_t e = 0; e < vals.ndict; e++) {
-            if (vals.dp[e] < blob || vals.dp[e] + vals.dn[e] > blob + len)
+            if (vals.dp[e] < lo || vals.dp[e] + vals.dn[e] > hi)
                 abort();
         }
         for (uint32_t i = 0; i < b.nrec; i++) {

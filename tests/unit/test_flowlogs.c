@@ -289,6 +289,11 @@ static void test_blocks(void)
         if (i >= 500)
             ps_flb_put_text(w, c_vpc, i % 2 ? "vpc-a" : "", i % 2 ? 5 : 0);
         ps_flb_put_int(w, c_start, 1700000000 + (i * 7919) % 600);
+        ps_flb_put_int(w, PS_FLB_COL_FIELD0 + PS_FL_VERSION, 5);
+        ps_flb_put_text(w, PS_FLB_COL_FIELD0 + PS_FL_ACTION, "ACCEPT", 6);
+        /* not as a dotted quad is written back: kept as text */
+        ps_flb_put_text(w, PS_FLB_COL_FIELD0 + PS_FL_DSTADDR, i == 999 ? "010.0.0.1" : "10.0.0.1",
+                        i == 999 ? 9 : 8);
         ps_flb_row_end(w);
     }
     const uint8_t *blob;
@@ -322,7 +327,21 @@ static void test_blocks(void)
         bad += i < 500 ? vals.idx[i] != 0
                        : vals.idx[i] == 0 || vals.dn[vals.idx[i] - 1] != (i % 2 ? 5u : 0u);
     CHECK_EQ(bad, 0);
-    CHECK_EQ(ps_flb_decode(&b, PS_FLB_COL_FIELD0 + PS_FL_ACTION, &vals), 0); /* absent */
+    /* Addresses as 4 bytes, constant columns in one value. */
+    CHECK_EQ(b.col[c_src].enc, PS_FLB_ENC_IPV4);
+    CHECK_EQ(b.col[PS_FLB_COL_FIELD0 + PS_FL_DSTADDR].enc, PS_FLB_ENC_DICT);
+    CHECK(b.col[PS_FLB_COL_FIELD0 + PS_FL_VERSION].len <= 2);
+    CHECK(b.col[PS_FLB_COL_FIELD0 + PS_FL_ACTION].len <= 9);
+    CHECK_EQ(ps_flb_decode(&b, PS_FLB_COL_FIELD0 + PS_FL_VERSION, &vals), 0);
+    CHECK(vals.v[0] == 5 && vals.v[N - 1] == 5 && !vals.null[N - 1]);
+    CHECK_EQ(ps_flb_decode(&b, PS_FLB_COL_FIELD0 + PS_FL_ACTION, &vals), 0);
+    CHECK(vals.idx[0] == 1 && vals.idx[N - 1] == 1 && vals.dn[0] == 6);
+    CHECK_EQ(ps_flb_decode(&b, PS_FLB_COL_FIELD0 + PS_FL_DSTADDR, &vals), 0);
+    CHECK(vals.dn[vals.idx[N - 1] - 1] == 9 &&
+          memcmp(vals.dp[vals.idx[N - 1] - 1], "010.0.0.1", 9) == 0);
+    CHECK_EQ(ps_flb_decode(&b, PS_FLB_COL_FIELD0 + PS_FL_PROTOCOL, &vals), 0); /* absent */
+    CHECK(vals.null[0] && vals.null[N - 1]);
+    CHECK_EQ(ps_flb_decode(&b, PS_FLB_COL_FIELD0 + PS_FL_REGION, &vals), 0); /* absent */
     CHECK(vals.idx[0] == 0 && vals.idx[N - 1] == 0);
     /* Damage: no prefix is a block; a changed byte is refused or decodes
      * with every index inside the dictionary. */
@@ -336,7 +355,7 @@ static void test_blocks(void)
         if (ps_flb_open(&b, copy, len) != 0)
             continue;
         for (int c = 0; c < PS_FLB_NCOLS; c++) {
-            if (ps_flb_decode(&b, c, &vals) != 0 || vals.enc != PS_FLB_ENC_DICT)
+            if (ps_flb_decode(&b, c, &vals) != 0 || vals.enc == 0 || vals.enc == PS_FLB_ENC_INT)
                 continue;
             for (uint32_t i = 0; i < b.nrec; i++)
                 bad += vals.idx[i] > vals.ndict;
