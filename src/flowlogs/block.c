@@ -21,7 +21,9 @@ struct tcol {
     uint32_t ndict;
     bool all_v4;                 /* an address column whose entries are all IPv4 */
     uint32_t v4[PS_FLB_MAX_REC]; /* those addresses */
-    uint32_t off[PS_FLB_MAX_REC], len[PS_FLB_MAX_REC], hash[PS_FLB_MAX_REC];
+    struct entry { /* together: a probe reads one cache line */
+        uint32_t hash, off, len;
+    } ent[PS_FLB_MAX_REC];
     uint16_t slot[HASH_SLOTS]; /* entry + 1, 0 empty */
 };
 
@@ -283,8 +285,8 @@ static inline void put_text(struct ps_flb_writer *w, int c, const char *p, size_
     struct tcol *t = w->col[c];
     /* Columns of few values (account, action, status): the last one. */
     uint32_t last = w->nrec ? t->idx[w->nrec - 1] : 0;
-    if (last && t->ndict <= 16 && t->len[last - 1] == n &&
-        same(w->arena + t->off[last - 1], p, n)) {
+    if (last && t->ndict <= 16 && t->ent[last - 1].len == n &&
+        same(w->arena + t->ent[last - 1].off, p, n)) {
         t->idx[w->nrec] = (uint16_t)last;
         w->rowset |= 1ull << c;
         return;
@@ -295,7 +297,8 @@ static inline void put_text(struct ps_flb_writer *w, int c, const char *p, size_
         if (e == 0)
             break;
         e--;
-        if (t->hash[e] == h && t->len[e] == n && same(w->arena + t->off[e], p, n)) {
+        const struct entry *x = &t->ent[e];
+        if (x->hash == h && x->len == n && same(w->arena + x->off, p, n)) {
             t->idx[w->nrec] = (uint16_t)(e + 1);
             w->rowset |= 1ull << c;
             return;
@@ -306,9 +309,7 @@ static inline void put_text(struct ps_flb_writer *w, int c, const char *p, size_
     uint32_t e = t->ndict++;
     if (t->all_v4)
         t->all_v4 = ipv4(p, n, &t->v4[e]);
-    t->off[e] = w->used;
-    t->len[e] = (uint32_t)n;
-    t->hash[e] = h;
+    t->ent[e] = (struct entry){h, w->used, (uint32_t)n};
     memcpy(w->arena + w->used, p, n);
     w->used += (uint32_t)n;
     t->slot[s] = (uint16_t)(e + 1);
@@ -414,9 +415,9 @@ static uint8_t *enc_dict(uint8_t *o, const struct tcol *t, const char *arena, ui
             o += 4;
             continue;
         }
-        o = put_varint(o, t->len[e]);
-        memcpy(o, arena + t->off[e], t->len[e]);
-        o += t->len[e];
+        o = put_varint(o, t->ent[e].len);
+        memcpy(o, arena + t->ent[e].off, t->ent[e].len);
+        o += t->ent[e].len;
     }
     uint32_t run = 0;
     while (t->ndict == 1 && run < nrec && t->idx[run] == 1)
