@@ -16,6 +16,21 @@ for p in tests/pcaps/*.pcap tests/pcaps/*.pcapng; do
         fail=$((fail + 1))
     fi
 done
+# The flow-log import (libdeflate and zlib paths, blocks) and queries that
+# decode every column of the blocks through the flowlogs table.
+db=$(mktemp -d)/fl.db
+fx=tests/flowlogs/fixtures
+vg() { valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect "$@"; }
+if vg "$bin" flowlogs import -q --db "$db" "$fx" >/tmp/vg.$$ 2>&1; [ $? -ne 99 ] &&
+        ! grep -q 'definitely lost\|Invalid\|uninitialised' /tmp/vg.$$ &&
+        vg "$bin" flowlogs query --db "$db" --csv "SELECT * FROM flowlogs ORDER BY id" >/dev/null 2>/tmp/vg.$$ &&
+        vg "$bin" flowlogs report --db "$db" --csv top-talkers >/dev/null 2>>/tmp/vg.$$; then
+    pass=$((pass + 1))
+else
+    echo "FAIL valgrind: flowlogs import and query"; head -20 /tmp/vg.$$
+    fail=$((fail + 1))
+fi
+rm -rf "$(dirname "$db")"
 rm -f /tmp/vg.$$
 echo "valgrind: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
