@@ -145,11 +145,11 @@ fi
 echo "# clickhouse-server $(curl -s "${url}?query=SELECT%20version()")"
 
 # The schema: statements the server takes, again (IF NOT EXISTS), one table
-# per event type in the database named.
+# per event type and the three flow-log tables in the database named.
 schema() {
     "$bin" clickhouse-schema --database t_schema >"$tmp/schema.sql" &&
         chq --multiquery <"$tmp/schema.sql" && chq --multiquery <"$tmp/schema.sql" &&
-        [ "$(chq -q "SELECT count() FROM system.tables WHERE database = 't_schema'")" = 10 ] &&
+        [ "$(chq -q "SELECT count() FROM system.tables WHERE database = 't_schema'")" = 13 ] &&
         ! "$bin" clickhouse-schema --database 'x;DROP' >/dev/null 2>&1
 }
 check schema schema
