@@ -12,8 +12,8 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 bin=$(realpath "${1:-build-san/periscope}")
-server=$(command -v clickhouse-server || echo /usr/sbin/clickhouse-server)
-if [ ! -x "$server" ] || ! command -v clickhouse-client >/dev/null; then
+. tests/lib/ch_server.sh
+if ! ch_available; then
     echo "SKIP clickhouse: clickhouse-server and clickhouse-client are not installed (tools/deps.sh)"
     exit 77
 fi
@@ -43,74 +43,16 @@ check() { # name, command...
     [ -n "$spid" ] || start_server
 }
 
-# Two free high ports: HTTP and the native protocol (clickhouse-client).
-free_port() {
-    local p
-    for _ in $(seq 50); do
-        p=$((20000 + RANDOM % 40000))
-        ss -Htln "sport = :$p" | grep -q . || { echo $p; return; }
-    done
-}
-hport=$(free_port)
-tport=$(free_port)
-while [ "$tport" = "$hport" ]; do tport=$(free_port); done
-url="http://127.0.0.1:$hport/"
-
-srv=$tmp/server
-mkdir -p "$srv"
-cat >"$srv/config.xml" <<EOF
-<?xml version="1.0"?>
-<yandex>
-    <logger><level>warning</level><log>$srv/server.log</log><errorlog>$srv/server.err.log</errorlog></logger>
-    <http_port>$hport</http_port>
-    <tcp_port>$tport</tcp_port>
-    <listen_host>127.0.0.1</listen_host>
-    <path>$srv/data/</path>
-    <tmp_path>$srv/tmp/</tmp_path>
-    <user_files_path>$srv/user_files/</user_files_path>
-    <format_schema_path>$srv/format_schemas/</format_schema_path>
-    <users_config>$srv/users.xml</users_config>
-    <default_profile>default</default_profile>
-    <default_database>default</default_database>
-    <mark_cache_size>67108864</mark_cache_size>
-    <uncompressed_cache_size>67108864</uncompressed_cache_size>
-    <timezone>UTC</timezone>
-</yandex>
-EOF
-cat >"$srv/users.xml" <<EOF
-<?xml version="1.0"?>
-<yandex>
-    <profiles><default></default></profiles>
-    <users><default><password></password><networks><ip>127.0.0.1</ip></networks>
-        <profile>default</profile><quota>default</quota></default></users>
-    <quotas><default></default></quotas>
-</yandex>
-EOF
-# Never as root: as nobody when the test itself runs as root.
-as_user=()
-if [ "$(id -u)" -eq 0 ]; then
-    chown -R nobody:nogroup "$srv"
-    as_user=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
-fi
-
+# The server: tests/lib/ch_server.sh (HTTP and native ports, config, data).
+ch_setup "$tmp/server"
+url=$ch_url
 start_server() {
-    "${as_user[@]}" "$server" --config-file="$srv/config.xml" >"$srv/out" 2>&1 &
-    spid=$!
-    for _ in $(seq 600); do
-        [ "$(curl -s "$url" 2>/dev/null)" = "Ok." ] && return 0
-        kill -0 "$spid" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "clickhouse-server did not start:"; tail -5 "$srv/out" "$srv/server.err.log" 2>/dev/null
-    return 1
+    ch_start
+    local rc=$?
+    spid=$ch_spid
+    return $rc
 }
-stop_server() {
-    [ -z "$spid" ] && return
-    kill -TERM "$spid"
-    wait "$spid" 2>/dev/null
-    spid=
-}
-chq() { clickhouse-client --host 127.0.0.1 --port "$tport" "$@"; }
+stop_server() { ch_stop "$@"; spid=; }
 
 # Records per event type in an EVE file, as "type count" lines, sorted.
 eve_types() {
