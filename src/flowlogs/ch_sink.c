@@ -3,16 +3,19 @@
  * flowlog_malformed (schema: ps_ch_fl_create in src/output/ch_row.c),
  * created if missing when the import starts.
  *
- * Rows are written as RowBinary (clickhouse.h) into one of two chunks
- * allocated at start, nothing per record, and a sender thread POSTs a full
- * chunk (INSERT ... FORMAT RowBinary, libcurl) while the importer fills the
- * other. A failed POST stops the import with the server's message: an
+ * Records are written as RowBinary (clickhouse.h) into a ring of 8 slots
+ * of 256 KiB, allocated at start (nothing per record, and small enough to
+ * stay in cache), and a sender thread streams them to the server as the
+ * body of one INSERT ... FORMAT RowBinary per batch (libcurl, chunked
+ * transfer): the server gets large inserts (up to 1,000,000 rows, one
+ * part) while the importer's memory stays small, and parsing overlaps the
+ * network. A failed insert stops the import with the server's message: an
  * import never drops records.
  *
  * Re-import, as the SQLite sink does it: a file is known by its content
  * key. Its row in flowlog_files is written (complete = 0) before any of
  * its records, and written again with the counts and complete = 1 only
- * after every chunk holding its records was taken: a chunk's file rows go
+ * after the batches holding its records were taken: a batch's file rows go
  * after its flowlogs and flowlog_malformed rows. flowlog_files is a
  * ReplacingMergeTree keyed by content_key, so the later row replaces the
  * earlier (OPTIMIZE ... FINAL at the end of the import makes it so at
@@ -24,7 +27,6 @@
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,9 +35,11 @@
 #include "flowlogs/flowlogs.h"
 #include "output/clickhouse.h"
 
-#define DATA_BYTES      (32u << 20) /* a chunk's flowlogs rows (one INSERT) */
-#define SIDE_BYTES      (1u << 20)  /* its flowlog_malformed rows, and its flowlog_files rows */
-#define BATCH_ROWS      1000000     /* flowlogs rows per INSERT at most */
+#define SLOT_BYTES      (256u << 10) /* a ring slot; a row never spans two */
+#define NSLOT           8
+#define SIDE_BYTES      (1u << 20) /* a batch's flowlog_malformed rows, and its flowlog_files rows */
+#define BATCH_ROWS      1000000    /* flowlogs rows per INSERT at most */
+#define BATCH_AGE_US    1000000    /* at a file's start, a batch this old is ended */
 #define URL_MAX         (3 * PS_CH_URL_MAX + 8192)
 #define SQL_MAX         4096
 #define REPLY_MAX       16384
@@ -43,24 +47,25 @@
 #define CONN_TIMEOUT_MS 3000
 #define REQ_TIMEOUT_MS  120000
 #define MUTATION_WAIT_S 600
-#define HUGE_PAGE       (2u << 20)
+#define STALL_S         300 /* a request that moves no byte this long fails */
 
 struct plan_col {
     int16_t col;   /* column of the format */
     uint8_t width; /* integer bytes; 0: String */
 };
 
-struct chunk {
-    uint8_t *data; /* DATA_BYTES of flowlogs rows */
-    size_t len;
-    uint32_t rows;
-    uint8_t *mal; /* SIDE_BYTES of flowlog_malformed rows */
+/* One INSERT into flowlogs, whose rows stream through the ring, and the
+ * malformed lines and file rows that go after it. */
+struct batch {
+    uint64_t first, end; /* its rows: ring slots [first, end), end once sealed */
+    uint64_t rows;
+    bool sealed;   /* no more rows: the INSERT ends after slot end - 1 */
+    uint64_t born; /* when it began, monotonic us */
+    uint8_t *mal;  /* SIDE_BYTES of flowlog_malformed rows */
     size_t mlen;
-    uint32_t mrows;
     uint8_t *files; /* SIDE_BYTES of flowlog_files rows */
     size_t flen;
-    uint32_t frows;
-    uint64_t gen;      /* bumped each time the chunk is emptied */
+    uint32_t mrows, frows;
     char url[URL_MAX]; /* the flowlogs INSERT of its rows' layout */
 };
 
@@ -91,7 +96,7 @@ struct ch_sink {
     struct conn q; /* importer thread */
     struct conn s; /* sender thread */
     struct curl_slist *hdr;
-    unsigned batch;
+    unsigned batch_rows; /* records per INSERT at most */
 
     /* The layout the current rows are written in: integer columns first,
      * then strings, so each loop does one kind of work. */
@@ -114,17 +119,24 @@ struct ch_sink {
     bool bad_valid;
     bool stopped; /* an operation failed: the importer stops (and said why) */
 
-    /* Two chunks: the importer fills cur, the sender sends queued. */
-    struct chunk chunk[2];
-    struct chunk *cur;
+    /* The ring: the importer fills slot prod % NSLOT (cur_len bytes so far)
+     * and publishes it; the sender's libcurl reads slot cons % NSLOT. */
+    uint8_t *ring;
+    size_t slot_len[NSLOT];
+    size_t cur_len;
+    uint64_t prod, cons; /* slots published, slots sent */
+    size_t cons_off;     /* bytes of slot cons already sent */
+    /* The importer fills batch[bseq % 2]; the sender sends batch[done % 2]
+     * (done counts the batches it finished). */
+    struct batch batch[2];
+    uint64_t bseq, done;
     pthread_mutex_t mu;
-    pthread_cond_t work; /* sender: a chunk is queued, or stop */
-    pthread_cond_t done; /* importer: the queued chunk was sent */
+    pthread_cond_t ready; /* sender: a slot published, a batch sealed, or stop */
+    pthread_cond_t room;  /* importer: a slot or a batch done, or a failure */
     pthread_t thread;
     bool started;
-    struct chunk *queued;
     bool stop;
-    bool failed;   /* a POST failed: the import stops */
+    bool failed;   /* an insert failed: the import stops */
     bool reported; /* ... and the importer was told */
     char ferr[512];
 };
@@ -140,16 +152,13 @@ static int conn_init(struct ch_sink *k, struct conn *c)
     return 0;
 }
 
-/* POST body[0..n) to url. Returns 0 when the server answered 200, or -1
- * with one line in err: the URL, what was asked, and why it failed. */
-static int post(const struct ch_sink *k, struct conn *c, const char *url, const void *body,
-                size_t n, const char *what, char *err, size_t errlen)
+/* Run the request set up on c. Returns 0 when the server answered 200, or
+ * -1 with one line in err: the URL, what was asked, and why it failed. */
+static int perform(const struct ch_sink *k, struct conn *c, const char *what, char *err,
+                   size_t errlen)
 {
     c->r.len = 0;
     c->buf[0] = 0;
-    curl_easy_setopt(c->h, CURLOPT_URL, url);
-    curl_easy_setopt(c->h, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(c->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n);
     CURLcode rc = curl_easy_perform(c->h);
     if (rc != CURLE_OK) {
         snprintf(err, errlen, "clickhouse %s: %s: cannot reach the server: %s", k->dest, what,
@@ -165,6 +174,16 @@ static int post(const struct ch_sink *k, struct conn *c, const char *url, const 
         *nl = 0;
     snprintf(err, errlen, "clickhouse %s: %s: HTTP %ld: %.240s", k->dest, what, code, c->buf);
     return -1;
+}
+
+/* POST body[0..n) to url (perform()). */
+static int post(const struct ch_sink *k, struct conn *c, const char *url, const void *body,
+                size_t n, const char *what, char *err, size_t errlen)
+{
+    curl_easy_setopt(c->h, CURLOPT_URL, url);
+    curl_easy_setopt(c->h, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n);
+    return perform(k, c, what, err, errlen);
 }
 
 /* Run one statement (the POST body); its answer is in k->q.buf. */
@@ -210,17 +229,83 @@ static bool make_url(const struct ch_sink *k, char *out, size_t cap, const char 
 
 /* ---- the sender thread -------------------------------------------------- */
 
-static int send_chunk(struct ch_sink *k, struct chunk *c, char *err, size_t errlen)
+static uint64_t mono_us(void)
 {
-    /* Records, then malformed lines, then the rows that say which files
-     * are complete: a file is never marked complete before its rows. */
-    if (c->rows && post(k, &k->s, c->url, c->data, c->len, "insert into flowlogs", err, errlen))
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* libcurl's read callback for the body of a batch's INSERT: the batch's
+ * slots as the importer publishes them; the end of the body once the batch
+ * is sealed and its last slot sent. */
+static size_t on_read(char *dst, size_t size, size_t n, void *ctx)
+{
+    struct ch_sink *k = ctx;
+    size_t want = size * n;
+    pthread_mutex_lock(&k->mu);
+    const struct batch *b = &k->batch[k->done % 2];
+    for (;;) {
+        if (k->stop) {
+            pthread_mutex_unlock(&k->mu);
+            return CURL_READFUNC_ABORT;
+        }
+        if (k->cons < k->prod && (!b->sealed || k->cons < b->end))
+            break;
+        if (b->sealed && k->cons >= b->end) {
+            pthread_mutex_unlock(&k->mu);
+            return 0;
+        }
+        pthread_cond_wait(&k->ready, &k->mu);
+    }
+    size_t slot = k->cons % NSLOT, len = k->slot_len[slot];
+    pthread_mutex_unlock(&k->mu);
+    /* The slot is the sender's until cons moves past it. */
+    size_t take = len - k->cons_off < want ? len - k->cons_off : want;
+    memcpy(dst, k->ring + slot * SLOT_BYTES + k->cons_off, take);
+    k->cons_off += take;
+    if (k->cons_off == len) {
+        pthread_mutex_lock(&k->mu);
+        k->cons++;
+        k->cons_off = 0;
+        pthread_cond_signal(&k->room);
+        pthread_mutex_unlock(&k->mu);
+    }
+    return take;
+}
+
+/* Send batch b: its records as one streamed INSERT (when it has any),
+ * then its malformed lines, then the rows that say which files are
+ * complete: a file is never marked complete before its records. */
+static int send_batch(struct ch_sink *k, struct batch *b, bool rows, char *err, size_t errlen)
+{
+    struct conn *c = &k->s;
+    if (rows) {
+        curl_easy_setopt(c->h, CURLOPT_URL, b->url);
+        curl_easy_setopt(c->h, CURLOPT_POSTFIELDS, NULL);
+        curl_easy_setopt(c->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)-1); /* chunked */
+        curl_easy_setopt(c->h, CURLOPT_POST, 1L);
+        /* As long as the importer takes: no limit but the server's. */
+        curl_easy_setopt(c->h, CURLOPT_TIMEOUT_MS, 0L);
+        int rc = perform(k, c, "insert into flowlogs", err, errlen);
+        curl_easy_setopt(c->h, CURLOPT_TIMEOUT_MS, (long)REQ_TIMEOUT_MS);
+        if (rc != 0)
+            return -1;
+    }
+    pthread_mutex_lock(&k->mu);
+    while (!b->sealed && !k->stop)
+        pthread_cond_wait(&k->ready, &k->mu);
+    bool stop = k->stop;
+    pthread_mutex_unlock(&k->mu);
+    if (stop) {
+        snprintf(err, errlen, "clickhouse: the import stopped");
         return -1;
-    if (c->mrows &&
-        post(k, &k->s, k->url_mal, c->mal, c->mlen, "insert into flowlog_malformed", err, errlen))
+    }
+    if (b->mrows &&
+        post(k, c, k->url_mal, b->mal, b->mlen, "insert into flowlog_malformed", err, errlen))
         return -1;
-    if (c->frows &&
-        post(k, &k->s, k->url_files, c->files, c->flen, "insert into flowlog_files", err, errlen))
+    if (b->frows &&
+        post(k, c, k->url_files, b->files, b->flen, "insert into flowlog_files", err, errlen))
         return -1;
     return 0;
 }
@@ -230,25 +315,26 @@ static void *sender(void *arg)
     struct ch_sink *k = arg;
     pthread_mutex_lock(&k->mu);
     for (;;) {
-        while (!k->queued && !k->stop)
-            pthread_cond_wait(&k->work, &k->mu);
-        if (!k->queued)
+        struct batch *b = &k->batch[k->done % 2];
+        /* Start when the batch has a slot of records, or is sealed. */
+        while (!k->stop && !b->sealed && k->prod == b->first)
+            pthread_cond_wait(&k->ready, &k->mu);
+        if (k->stop)
             break;
-        struct chunk *c = k->queued;
-        bool skip = k->failed;
+        bool rows = (b->sealed ? b->end : k->prod) > b->first;
         pthread_mutex_unlock(&k->mu);
         char e[sizeof(k->ferr)];
-        int rc = skip ? 0 : send_chunk(k, c, e, sizeof(e));
+        int rc = send_batch(k, b, rows, e, sizeof(e));
         pthread_mutex_lock(&k->mu);
-        if (rc != 0 && !k->failed) {
+        if (rc != 0) {
+            if (!k->failed)
+                memcpy(k->ferr, e, sizeof(e));
             k->failed = true;
-            memcpy(k->ferr, e, sizeof(e));
+            pthread_cond_broadcast(&k->room);
+            break;
         }
-        c->len = c->mlen = c->flen = 0;
-        c->rows = c->mrows = c->frows = 0;
-        c->gen++;
-        k->queued = NULL;
-        pthread_cond_broadcast(&k->done);
+        k->done++;
+        pthread_cond_broadcast(&k->room);
     }
     pthread_mutex_unlock(&k->mu);
     return NULL;
@@ -265,33 +351,64 @@ static int sender_failed(struct ch_sink *k, char *err, size_t errlen)
     return -1;
 }
 
-/* Give the current chunk to the sender and take the other one, once the
- * sender is done with it. */
-static int handoff(struct ch_sink *k, char *err, size_t errlen)
+static struct batch *cur_batch(struct ch_sink *k)
+{
+    return &k->batch[k->bseq % 2];
+}
+
+/* Publish the slot being filled and take the next one, waiting while
+ * every slot is in the sender's hands. */
+static int publish(struct ch_sink *k, char *err, size_t errlen)
 {
     pthread_mutex_lock(&k->mu);
-    while (k->queued && !k->failed)
-        pthread_cond_wait(&k->done, &k->mu);
-    if (k->failed) {
-        pthread_mutex_unlock(&k->mu);
-        return sender_failed(k, err, errlen);
-    }
-    k->queued = k->cur;
-    k->cur = k->cur == &k->chunk[0] ? &k->chunk[1] : &k->chunk[0];
-    pthread_cond_signal(&k->work);
+    k->slot_len[k->prod % NSLOT] = k->cur_len;
+    k->prod++;
+    k->cur_len = 0;
+    pthread_cond_signal(&k->ready);
+    while (k->prod - k->cons >= NSLOT && !k->failed)
+        pthread_cond_wait(&k->room, &k->mu);
+    bool failed = k->failed;
     pthread_mutex_unlock(&k->mu);
-    return 0;
+    return failed ? sender_failed(k, err, errlen) : 0;
+}
+
+/* End the batch being filled (its INSERT ends, its side rows go) and start
+ * the next, once the sender is done with the one before. */
+static int seal(struct ch_sink *k, char *err, size_t errlen)
+{
+    if (k->cur_len && publish(k, err, errlen) != 0)
+        return -1;
+    pthread_mutex_lock(&k->mu);
+    struct batch *b = cur_batch(k);
+    b->end = k->prod;
+    b->sealed = true;
+    pthread_cond_broadcast(&k->ready);
+    while (k->done < k->bseq && !k->failed)
+        pthread_cond_wait(&k->room, &k->mu);
+    bool failed = k->failed;
+    if (!failed) {
+        k->bseq++;
+        b = cur_batch(k);
+        b->first = b->end = k->prod;
+        b->rows = 0;
+        b->sealed = false;
+        b->born = mono_us();
+        b->mlen = b->flen = 0;
+        b->mrows = b->frows = 0;
+    }
+    pthread_mutex_unlock(&k->mu);
+    return failed ? sender_failed(k, err, errlen) : 0;
 }
 
 /* Send everything written so far and wait until the server has it. */
 static int drain(struct ch_sink *k, char *err, size_t errlen)
 {
-    struct chunk *c = k->cur;
-    if ((c->rows || c->mrows || c->frows) && handoff(k, err, errlen) != 0)
+    struct batch *b = cur_batch(k);
+    if ((b->rows || b->mrows || b->frows) && seal(k, err, errlen) != 0)
         return -1;
     pthread_mutex_lock(&k->mu);
-    while (k->queued && !k->failed)
-        pthread_cond_wait(&k->done, &k->mu);
+    while (k->done < k->bseq && !k->failed)
+        pthread_cond_wait(&k->room, &k->mu);
     bool failed = k->failed;
     pthread_mutex_unlock(&k->mu);
     return failed ? sender_failed(k, err, errlen) : 0;
@@ -375,6 +492,12 @@ static int file_begin(struct ps_fl_sink *s, const struct ps_fl_file *file, char 
 {
     struct ch_sink *k = (struct ch_sink *)s;
     struct cur_file *f = &k->f;
+    /* Small files share a batch; one that began a while ago ends here, so
+     * files are marked complete soon and a stream never idles long. */
+    struct batch *b = cur_batch(k);
+    if ((b->rows || b->mrows || b->frows) && mono_us() - b->born >= BATCH_AGE_US &&
+        seal(k, err, errlen) != 0)
+        return -1;
     bool complete = false;
     int found = lookup(k, file->key, f, &complete, err, errlen);
     if (found < 0)
@@ -432,16 +555,16 @@ static int file_begin(struct ps_fl_sink *s, const struct ps_fl_file *file, char 
 static int file_end(struct ps_fl_sink *s, const struct ps_fl_file_end *e, char *err, size_t errlen)
 {
     struct ch_sink *k = (struct ch_sink *)s;
-    if (SIDE_BYTES - k->cur->flen < FILE_ROW_MAX && handoff(k, err, errlen) != 0)
+    if (SIDE_BYTES - cur_batch(k)->flen < FILE_ROW_MAX && seal(k, err, errlen) != 0)
         return -1;
-    struct chunk *c = k->cur;
-    uint8_t *end = file_row(c->files + c->flen, &k->f, e);
+    struct batch *b = cur_batch(k);
+    uint8_t *end = file_row(b->files + b->flen, &k->f, e);
     if (!end) {
         snprintf(err, errlen, "%s: path too long", k->f.path);
         return -1;
     }
-    c->flen = (size_t)(end - c->files);
-    c->frows++;
+    b->flen = (size_t)(end - b->files);
+    b->frows++;
     k->files_written = true;
     return 0;
 }
@@ -450,10 +573,10 @@ static int file_end(struct ps_fl_sink *s, const struct ps_fl_file_end *e, char *
 
 /* The INSERT and the column plan for layout f: only the columns the format
  * has (the others are NULL), its integers first, then its strings. Rows of
- * another layout are sent first: a chunk's rows share one INSERT. */
+ * another layout end their batch first: a batch's rows share one INSERT. */
 static int replan(struct ch_sink *k, const struct ps_fl_format *f, char *err, size_t errlen)
 {
-    if (k->cur->rows && handoff(k, err, errlen) != 0)
+    if (cur_batch(k)->rows && seal(k, err, errlen) != 0)
         return -1;
     char sql[SQL_MAX];
     size_t n =
@@ -564,25 +687,29 @@ static int record(struct ps_fl_sink *s, const struct ps_fl_format *f, const stru
         return -1;
     if (!extra)
         extralen = 0;
+    if (cur_batch(k)->rows >= k->batch_rows && seal(k, err, errlen) != 0)
+        return -1;
+    struct batch *b = cur_batch(k);
     for (int attempt = 0; attempt < 2; attempt++) {
-        struct chunk *c = k->cur;
-        if (c->rows < k->batch && DATA_BYTES - c->len >= k->row_fixed + extralen) {
+        uint8_t *slot = k->ring + (size_t)(k->prod % NSLOT) * SLOT_BYTES;
+        if (SLOT_BYTES - k->cur_len >= k->row_fixed + extralen) {
             uint8_t *end =
-                put_row(k, c->data + c->len, c->data + DATA_BYTES, r, seq, line, extra, extralen);
+                put_row(k, slot + k->cur_len, slot + SLOT_BYTES, r, seq, line, extra, extralen);
             if (end) {
-                if (c->rows++ == 0)
-                    memcpy(c->url, k->plan_url, sizeof(c->url));
-                c->len = (size_t)(end - c->data);
+                /* The URL before the batch's first slot is published. */
+                if (b->rows++ == 0)
+                    memcpy(b->url, k->plan_url, sizeof(b->url));
+                k->cur_len = (size_t)(end - slot);
                 return 0;
             }
-            if (c->rows == 0)
-                break;
         }
-        if (handoff(k, err, errlen) != 0)
+        if (k->cur_len == 0)
+            break; /* not even in an empty slot */
+        if (publish(k, err, errlen) != 0)
             return -1;
     }
     snprintf(err, errlen, "clickhouse: line %llu: a record larger than %u bytes",
-             (unsigned long long)line, DATA_BYTES);
+             (unsigned long long)line, SLOT_BYTES);
     return -1;
 }
 
@@ -597,18 +724,18 @@ static int malformed(struct ps_fl_sink *s, uint64_t line, const char *why, const
                  (unsigned long long)line);
         return -1;
     }
-    if (SIDE_BYTES - k->cur->mlen < need && handoff(k, err, errlen) != 0)
+    if (SIDE_BYTES - cur_batch(k)->mlen < need && seal(k, err, errlen) != 0)
         return -1;
-    struct chunk *c = k->cur;
+    struct batch *c = cur_batch(k);
     /* One row per line, the last reason (SQLite's INSERT OR REPLACE): a
      * CloudWatch line can hold several bad messages. */
-    if (k->bad_valid && k->bad_gen == c->gen && k->bad_file == k->f.id && k->bad_line == line &&
+    if (k->bad_valid && k->bad_gen == k->bseq && k->bad_file == k->f.id && k->bad_line == line &&
         c->mrows) {
         c->mlen = k->bad_off;
         c->mrows--;
     }
     k->bad_valid = true;
-    k->bad_gen = c->gen;
+    k->bad_gen = k->bseq;
     k->bad_file = k->f.id;
     k->bad_line = line;
     k->bad_off = c->mlen;
@@ -667,22 +794,21 @@ static void destroy(struct ps_fl_sink *s)
     struct ch_sink *k = (struct ch_sink *)s;
     if (k->started) {
         pthread_mutex_lock(&k->mu);
-        k->stop = true;
-        k->failed = true; /* anything still queued is not sent */
-        pthread_cond_signal(&k->work);
+        k->stop = true; /* anything not sent yet is not sent */
+        pthread_cond_broadcast(&k->ready);
         pthread_mutex_unlock(&k->mu);
         pthread_join(k->thread, NULL);
         pthread_mutex_destroy(&k->mu);
-        pthread_cond_destroy(&k->work);
-        pthread_cond_destroy(&k->done);
+        pthread_cond_destroy(&k->ready);
+        pthread_cond_destroy(&k->room);
     }
     if (k->q.h)
         curl_easy_cleanup(k->q.h);
     if (k->s.h)
         curl_easy_cleanup(k->s.h);
     curl_slist_free_all(k->hdr);
-    for (int i = 0; i < 2; i++)
-        free(k->chunk[i].data);
+    free(k->ring);
+    free(k->batch[0].mal);
     free(k);
 }
 
@@ -757,7 +883,7 @@ struct ps_fl_sink *ps_fl_ch_sink(const char *url, unsigned batch_rows, char *err
         return NULL;
     }
     k->base.ops = &ch_ops;
-    k->batch = batch_rows ? batch_rows : BATCH_ROWS;
+    k->batch_rows = batch_rows ? batch_rows : BATCH_ROWS;
     if (ps_ch_url_parse(&k->u, url, err, errlen) != 0)
         goto fail;
     ps_ch_url_public(&k->u, k->dest, sizeof(k->dest));
@@ -776,23 +902,20 @@ struct ps_fl_sink *ps_fl_ch_sink(const char *url, unsigned batch_rows, char *err
         snprintf(err, errlen, "clickhouse %s: URL too long", k->dest);
         goto fail;
     }
-    for (int i = 0; i < 2; i++) {
-        struct chunk *c = &k->chunk[i];
-        /* Huge pages where the kernel gives them (madvise mode): a chunk is
-         * written through once per insert, 4 KiB page faults would cost
-         * more than the writing. */
-        size_t sz = (size_t)DATA_BYTES + 2 * (size_t)SIDE_BYTES;
-        void *m = NULL;
-        if (posix_memalign(&m, HUGE_PAGE, sz) != 0) {
-            snprintf(err, errlen, "out of memory");
-            goto fail;
-        }
-        madvise(m, sz, MADV_HUGEPAGE);
-        c->data = m;
-        c->mal = c->data + DATA_BYTES;
-        c->files = c->mal + SIDE_BYTES;
+    /* Everything the import writes into, at once: the ring and the side
+     * buffers of the two batches. */
+    k->ring = malloc((size_t)NSLOT * SLOT_BYTES);
+    uint8_t *side = malloc(4 * (size_t)SIDE_BYTES);
+    if (!k->ring || !side) {
+        free(side);
+        snprintf(err, errlen, "out of memory");
+        goto fail;
     }
-    k->cur = &k->chunk[0];
+    for (int i = 0; i < 2; i++) {
+        k->batch[i].mal = side + (size_t)(2 * i) * SIDE_BYTES;
+        k->batch[i].files = side + (size_t)(2 * i + 1) * SIDE_BYTES;
+    }
+    k->batch[0].born = mono_us();
     k->hdr = curl_slist_append(NULL, "Expect:");
     if (!k->hdr || conn_init(k, &k->q) != 0 || conn_init(k, &k->s) != 0) {
         snprintf(err, errlen, "clickhouse: libcurl cannot start");
@@ -800,13 +923,19 @@ struct ps_fl_sink *ps_fl_ch_sink(const char *url, unsigned batch_rows, char *err
     }
     if (setup(k, err, errlen) != 0)
         goto fail;
+    /* A streamed INSERT lasts as long as the import feeds it, so it has no
+     * time limit; a server that stops taking bytes still fails it. */
+    curl_easy_setopt(k->s.h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(k->s.h, CURLOPT_LOW_SPEED_TIME, (long)STALL_S);
+    curl_easy_setopt(k->s.h, CURLOPT_READFUNCTION, on_read);
+    curl_easy_setopt(k->s.h, CURLOPT_READDATA, k);
     pthread_mutex_init(&k->mu, NULL);
-    pthread_cond_init(&k->work, NULL);
-    pthread_cond_init(&k->done, NULL);
+    pthread_cond_init(&k->ready, NULL);
+    pthread_cond_init(&k->room, NULL);
     if (pthread_create(&k->thread, NULL, sender, k) != 0) {
         pthread_mutex_destroy(&k->mu);
-        pthread_cond_destroy(&k->work);
-        pthread_cond_destroy(&k->done);
+        pthread_cond_destroy(&k->ready);
+        pthread_cond_destroy(&k->room);
         snprintf(err, errlen, "clickhouse: cannot start the sender thread");
         goto fail;
     }
