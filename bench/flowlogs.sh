@@ -2,12 +2,18 @@
 # periscope flowlogs import vs sqlite3's own .import, on one core, from a
 # generated gzip file of VPC Flow Log records (default format, S3 header).
 #   bash bench/flowlogs.sh [RECORDS]      (default 1000000)
-# Knobs: PERISCOPE (default build/periscope), BENCH_RUNS (3), BENCH_CPU (1).
+# Knobs: PERISCOPE (default build/periscope), BENCH_RUNS (3), BENCH_CPU (1),
+# BENCH_CH_CPU (the ClickHouse server's CPU; default the other of 0 and 1),
+# BENCH_SQLITE (1; 0 skips the SQLite and gzip rows).
 # Prints records/s for: periscope into an empty store (indexes built at the
 # end), periscope into a non-empty store (indexes kept up to date), and
 # sqlite3 .import of the same records (decompressed by gzip in a pipe) into
 # a table with the same 14 columns, with and without building the same
-# three indexes afterwards.
+# three indexes afterwards. When clickhouse-server is installed, also
+# periscope into ClickHouse (a private server on loopback, started as
+# tests/clickhouse/run.sh does, on its own CPU): wall time, periscope's CPU
+# time (user + sys, every thread) and the server's CPU time during the
+# import, with the load average before and after.
 set -eu
 cd "$(dirname "$0")/.."
 n=${1:-1000000}
@@ -16,7 +22,9 @@ runs=${BENCH_RUNS:-3}
 cpu=${BENCH_CPU:-1}
 out=bench/out
 mkdir -p "$out"
-command -v sqlite3 >/dev/null || { echo "sqlite3 not installed (apt-get install sqlite3)"; exit 1; }
+sqlite=${BENCH_SQLITE:-1}
+[ "$sqlite" = 0 ] || command -v sqlite3 >/dev/null ||
+    { echo "sqlite3 not installed (apt-get install sqlite3)"; exit 1; }
 "$bin" flowlogs --help >/dev/null 2>&1 || { echo "$bin has no 'flowlogs' command (run make)"; exit 1; }
 
 gen() { # records seed file
@@ -84,16 +92,51 @@ row() { # name seconds
     printf '%-48s %8.2f s %12.0f records/s\n' "$1" "$2" "$(echo "$n / $2" | bc -l)"
 }
 echo "records: $n per file; gzip $(du -h "$a" | cut -f1); best of $runs runs on CPU $cpu"
-t=$(for i in $(seq "$runs"); do wall p_empty; done | best)
-row "periscope import, empty store" "$t"
-pe=$t
-t=$(for i in $(seq "$runs"); do p_more; done | best)
-row "periscope import, store with $n rows" "$t"
-t=$(for i in $(seq "$runs"); do wall s_import no; done | best)
-row "sqlite3 .import (no indexes)" "$t"
-t=$(for i in $(seq "$runs"); do wall s_import yes; done | best)
-row "sqlite3 .import + the same 3 indexes" "$t"
-printf 'periscope (empty store) / sqlite3 .import + indexes: %.2fx\n' "$(echo "$t / $pe" | bc -l)"
-t=$(for i in $(seq "$runs"); do wall taskset -c "$cpu" gzip -dc "$a"; done | best)
-row "gzip -dc alone (the floor)" "$t"
-fresh
+if [ "$sqlite" != 0 ]; then
+    t=$(for i in $(seq "$runs"); do wall p_empty; done | best)
+    row "periscope import, empty store" "$t"
+    pe=$t
+    t=$(for i in $(seq "$runs"); do p_more; done | best)
+    row "periscope import, store with $n rows" "$t"
+    t=$(for i in $(seq "$runs"); do wall s_import no; done | best)
+    row "sqlite3 .import (no indexes)" "$t"
+    t=$(for i in $(seq "$runs"); do wall s_import yes; done | best)
+    row "sqlite3 .import + the same 3 indexes" "$t"
+    printf 'periscope (empty store) / sqlite3 .import + indexes: %.2fx\n' "$(echo "$t / $pe" | bc -l)"
+    t=$(for i in $(seq "$runs"); do wall taskset -c "$cpu" gzip -dc "$a"; done | best)
+    row "gzip -dc alone (the floor)" "$t"
+    fresh
+fi
+
+# ---- into ClickHouse ----
+. tests/lib/ch_server.sh
+ch_available || { echo "clickhouse-server not installed: no ClickHouse row (tools/deps.sh)"; exit 0; }
+ch_cpu=${BENCH_CH_CPU:-$((cpu == 0 ? 1 : 0))}
+chdir=$(mktemp -d)
+chmod 755 "$chdir"
+trap 'ch_stop KILL; rm -rf "$chdir"' EXIT
+ch_setup "$chdir/server"
+ch_start taskset -c "$ch_cpu" || exit 1
+tck=$(getconf CLK_TCK)
+server_ticks() { awk '{print $14 + $15}' "/proc/$ch_spid/stat"; }
+# One import into an empty database: "wall periscope-cpu server-cpu" (s).
+ch_run() {
+    chq -q "DROP DATABASE IF EXISTS bench" || return 1
+    local s0 s1 t
+    s0=$(server_ticks)
+    t=$( { TIMEFORMAT='%R %U %S'; time taskset -c "$cpu" "$bin" flowlogs import -q \
+        --clickhouse "${ch_url}?database=bench" "$a" >/dev/null; } 2>&1) || { echo "$t" >&2; return 1; }
+    s1=$(server_ticks)
+    [ "$(chq -q "SELECT count() FROM bench.flowlogs")" = "$n" ] || { echo "rows missing" >&2; return 1; }
+    set -- $t
+    echo "$1 $(echo "$2 + $3" | bc -l) $(echo "($s1 - $s0) / $tck" | bc -l)"
+}
+echo "clickhouse-server $(curl -s "${ch_url}?query=SELECT%20version()") on CPU $ch_cpu; load average before:$(cut -d' ' -f1-3 /proc/loadavg | sed 's/^/ /')"
+for i in $(seq "$runs"); do ch_run || exit 1; done >"$chdir/runs"
+w=$(cut -d' ' -f1 "$chdir/runs" | best)
+c=$(cut -d' ' -f2 "$chdir/runs" | best)
+sv=$(cut -d' ' -f3 "$chdir/runs" | best)
+row "periscope import into ClickHouse (wall)" "$w"
+printf '%-48s %8.2f s %12.0f records/CPU-s\n' "  periscope CPU time (user+sys, all threads)" "$c" "$(echo "$n / $c" | bc -l)"
+printf '%-48s %8.2f s %12.0f records/CPU-s\n' "  clickhouse-server CPU time during the import" "$sv" "$(echo "$n / $sv" | bc -l)"
+echo "(best of $runs for each figure; load average after: $(cut -d' ' -f1-3 /proc/loadavg))"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* `periscope flowlogs import|query|report`: VPC Flow Logs into the SQLite
- * store, SQL over it, and ready reports. */
+ * store (or ClickHouse), SQL over the store, and ready reports. */
 #include <errno.h>
 #include <getopt.h>
 #include <sqlite3.h>
@@ -12,6 +12,7 @@
 
 #include "cli/cmd_flowlogs.h"
 #include "flowlogs/flowlogs.h"
+#include "output/clickhouse.h"
 #include "output/json.h"
 #include "store/store.h"
 
@@ -31,7 +32,8 @@ static const char usage_flowlogs[] =
 static const char usage_import[] =
     "usage: periscope flowlogs import [OPTIONS] FILE|DIR...\n"
     "\n"
-    "Import VPC Flow Logs as AWS delivers them into the store's flowlogs table:\n"
+    "Import VPC Flow Logs as AWS delivers them into the store's flowlogs table\n"
+    "(SQLite, or ClickHouse with --clickhouse):\n"
     "  - text records, default format (version 2) or any custom format: the header\n"
     "    line of an S3 file names the fields; without one, --format gives them\n"
     "  - every field of versions 2 to 8 in its own column (names with '_' for '-');\n"
@@ -50,6 +52,13 @@ static const char usage_import[] =
     "Options:\n"
     "      --db PATH          the store (default ./periscope-out/periscope.db; its\n"
     "                         directory is created)\n"
+    "      --clickhouse URL   import into ClickHouse instead (not with --db): the\n"
+    "                         tables flowlogs, flowlog_files and flowlog_malformed of\n"
+    "                         the database ?database=NAME (default periscope), created\n"
+    "                         if missing; URL like http://HOST:8123/, as for 'periscope\n"
+    "                         listen --clickhouse'. Records go in large RowBinary\n"
+    "                         inserts; a failed insert stops the import (exit 1), and\n"
+    "                         the next import of the same files completes it\n"
     "      --format FMT       fields of files without a header line, as in AWS's\n"
     "                         --log-format: '${version} ${srcaddr} ...' or plain names\n"
     "                         (default: the version 2 format)\n"
@@ -58,8 +67,8 @@ static const char usage_import[] =
     "  -q, --quiet            no summary\n"
     "  -h, --help             this help\n"
     "\n"
-    "Exit status: 0 on success (malformed lines included), 1 on bad usage or a file\n"
-    "that cannot be read.\n";
+    "Exit status: 0 on success (malformed lines included), 1 on bad usage, a file\n"
+    "that cannot be read, or a store (SQLite or ClickHouse) that fails.\n";
 
 static const char usage_query[] =
     "usage: periscope flowlogs query [OPTIONS] SQL\n"
@@ -130,9 +139,10 @@ static double now_s(void)
 
 static int cmd_import(int argc, char **argv)
 {
-    enum { O_DB = 256, O_FORMAT, O_MAXERR, O_BATCH };
+    enum { O_DB = 256, O_CH, O_FORMAT, O_MAXERR, O_BATCH };
     static const struct option lopts[] = {
         {"db", required_argument, NULL, O_DB},
+        {"clickhouse", required_argument, NULL, O_CH},
         {"format", required_argument, NULL, O_FORMAT},
         {"max-errors", required_argument, NULL, O_MAXERR},
         {"batch", required_argument, NULL, O_BATCH},
@@ -140,7 +150,8 @@ static int cmd_import(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *db = PS_STORE_DEFAULT_PATH;
+    const char *db = PS_STORE_DEFAULT_PATH, *ch_url = NULL;
+    bool db_given = false;
     struct ps_fl_import_opts o = {0};
     o.max_reports = 10;
     o.msg = stderr;
@@ -153,6 +164,10 @@ static int cmd_import(int argc, char **argv)
         switch (ch) {
         case O_DB:
             db = optarg;
+            db_given = true;
+            break;
+        case O_CH:
+            ch_url = optarg;
             break;
         case O_FORMAT:
             o.format = optarg;
@@ -181,23 +196,45 @@ static int cmd_import(int argc, char **argv)
     }
     if (optind >= argc)
         return usage_err("import ", "no file to import", NULL);
+    if (db_given && ch_url)
+        return usage_err("import ",
+                         "--db and --clickhouse: an import goes to one store, give one of them",
+                         NULL);
     char err[1024];
     if (o.format) {
         struct ps_fl_format f;
         if (ps_fl_format_parse(&f, o.format, strlen(o.format), err, sizeof(err)) != 0)
             return usage_err("import ", "invalid --format", err);
     }
-    struct ps_store st;
-    if (ps_store_open(&st, db, false, err, sizeof(err)) != 0) {
-        fprintf(stderr, "periscope: %s\n", err);
-        return 1;
-    }
+    /* Where the records go: the SQLite store, or ClickHouse. Messages name
+     * it; ClickHouse's name the server themselves. */
+    struct ps_store st = {0};
+    char dest[PS_CH_URL_MAX + 128];
+    const char *who = db;
+    struct ps_fl_sink *sink;
     double t0 = now_s();
-    struct ps_fl_sink *sink = ps_fl_store_sink(&st, batch, err, sizeof(err));
+    if (ch_url) {
+        struct ps_ch_url u;
+        if (ps_ch_url_parse(&u, ch_url, err, sizeof(err)) != 0)
+            return usage_err("import ", err, NULL);
+        char pub[PS_CH_URL_MAX];
+        ps_ch_url_public(&u, pub, sizeof(pub));
+        snprintf(dest, sizeof(dest), "%s (ClickHouse database %s)", pub, u.db);
+        who = NULL;
+        sink = ps_fl_ch_sink(ch_url, batch, err, sizeof(err));
+    } else {
+        if (ps_store_open(&st, db, false, err, sizeof(err)) != 0) {
+            fprintf(stderr, "periscope: %s\n", err);
+            return 1;
+        }
+        snprintf(dest, sizeof(dest), "%s", db);
+        sink = ps_fl_store_sink(&st, batch, err, sizeof(err));
+    }
     struct ps_fl_importer *im = sink ? ps_fl_importer_new(sink, &o, err, sizeof(err)) : NULL;
     if (!im) {
-        fprintf(stderr, "periscope: %s: %s\n", db, err);
-        ps_store_close(&st);
+        fprintf(stderr, "periscope: %s%s%s\n", who ? who : "", who ? ": " : "", err);
+        if (st.db)
+            ps_store_close(&st);
         return 1;
     }
     int status = 0;
@@ -213,10 +250,11 @@ static int cmd_import(int argc, char **argv)
     }
     struct ps_fl_import_stats s;
     if (ps_fl_importer_finish(im, &s, err, sizeof(err)) != 0) {
-        fprintf(stderr, "periscope: %s: %s\n", db, err);
+        fprintf(stderr, "periscope: %s%s%s\n", who ? who : "", who ? ": " : "", err);
         status = 1;
     }
-    ps_store_close(&st);
+    if (st.db)
+        ps_store_close(&st);
     double secs = now_s() - t0;
     if (!quiet) {
         fprintf(stderr,
@@ -224,7 +262,7 @@ static int cmd_import(int argc, char **argv)
                 "(%.0f records/s) into %s\n",
                 (unsigned long long)s.records, (unsigned long long)s.files,
                 (unsigned long long)s.malformed, secs, secs > 0 ? (double)s.records / secs : 0.0,
-                db);
+                dest);
         if (s.files_skipped || s.files_ignored)
             fprintf(stderr,
                     "  %llu files skipped (already imported), %llu ignored (not flow-log "

@@ -1481,8 +1481,10 @@ static int cmd_clickhouse_schema(int argc, char **argv)
             fputs("usage: periscope clickhouse-schema [--database NAME]\n"
                   "\n"
                   "Print the CREATE DATABASE and CREATE TABLE statements of the tables that\n"
-                  "--clickhouse fills, one per EVE event type (MergeTree, ordered by time;\n"
-                  "ClickHouse 18.16 and later):\n"
+                  "--clickhouse fills, one per EVE event type (MergeTree, ordered by time),\n"
+                  "and of flowlogs, flowlog_files and flowlog_malformed, which 'periscope\n"
+                  "flowlogs import --clickhouse' fills (and creates if missing); ClickHouse\n"
+                  "18.16 and later:\n"
                   "  periscope clickhouse-schema | clickhouse-client --multiquery\n"
                   "  --database NAME   database to create them in (default periscope; the\n"
                   "                    --clickhouse URL names it with ?database=NAME)\n",

@@ -5,6 +5,7 @@
  * JSON grammar, so a row the server would refuse is never written. */
 #include <string.h>
 
+#include "flowlogs/flowlogs.h"
 #include "output/clickhouse.h"
 
 enum ctype { C_STR, C_U64, C_U32, C_U16, C_U8, C_NU32 };
@@ -680,6 +681,60 @@ void ps_ch_schema(FILE *f, const char *db)
         fprintf(f, ",\n    record String\n) ENGINE = MergeTree() PARTITION BY toYYYYMM(time) "
                    "ORDER BY time;\n");
     }
+    fprintf(f, "\n-- VPC Flow Logs (periscope flowlogs import --clickhouse URL): one row per\n"
+               "-- record, per file (the last state of its import), per malformed line.\n");
+    char sql[8192];
+    for (int t = 0; t < PS_CH_FL__TABLES; t++)
+        if (ps_ch_fl_create((enum ps_ch_fl_table)t, db, sql, sizeof(sql)))
+            fprintf(f, "\n%s;\n", sql);
+}
+
+unsigned ps_ch_uint_bytes(int64_t max)
+{
+    return max <= UINT8_MAX ? 1 : max <= UINT16_MAX ? 2 : max <= (int64_t)UINT32_MAX ? 4 : 8;
+}
+
+size_t ps_ch_fl_create(enum ps_ch_fl_table t, const char *db, char *out, size_t cap)
+{
+    struct out o = {out, 0, cap, false};
+    puts_(&o, "CREATE TABLE IF NOT EXISTS ");
+    puts_(&o, db);
+    switch (t) {
+    case PS_CH_FL_FLOWLOGS:
+        /* The store's columns (src/store/store.c): the file, the line and
+         * the record's number in the file (the key an interrupted import is
+         * dropped by), then every field, NULL for '-' or absent. */
+        puts_(&o, ".flowlogs (\n    file_id UInt32,\n    line UInt64,\n    seq UInt32");
+        for (int id = 0; id < PS_FL_NFIELDS; id++) {
+            const struct ps_fl_field_info *fi = ps_fl_field(id);
+            puts_(&o, ",\n    `");
+            puts_(&o, fi->column);
+            static const char *const uint_type[] = {
+                [1] = "UInt8", [2] = "UInt16", [4] = "UInt32", [8] = "UInt64"};
+            puts_(&o, "` Nullable(");
+            puts_(&o, fi->kind == PS_FL_K_INT ? uint_type[ps_ch_uint_bytes(fi->max)] : "String");
+            puts_(&o, ")");
+        }
+        puts_(&o, ",\n    extra Nullable(String)\n) ENGINE = MergeTree() ORDER BY (file_id, seq)");
+        break;
+    case PS_CH_FL_FILES:
+        puts_(&o, ".flowlog_files (\n    file_id UInt32,\n    name String,\n    path String,\n"
+                  "    size UInt64,\n    content_key String,\n    lines UInt64,\n"
+                  "    records UInt64,\n    malformed UInt64,\n    complete UInt8,\n"
+                  "    imported_at DateTime\n) ENGINE = ReplacingMergeTree() ORDER BY content_key");
+        break;
+    case PS_CH_FL_MALFORMED:
+        puts_(&o,
+              ".flowlog_malformed (\n    file_id UInt32,\n    line UInt64,\n    reason String,\n"
+              "    text String\n) ENGINE = MergeTree() ORDER BY (file_id, line)");
+        break;
+    default:
+        return 0;
+    }
+    if (o.full || o.n >= cap)
+        return 0;
+    out[o.n] = 0;
+    return o.n;
 }
 
 /* ---- the URL ---------------------------------------------------------- */
@@ -756,6 +811,14 @@ int ps_ch_url_parse(struct ps_ch_url *u, const char *url, char *err, size_t errl
         p = amp ? amp + 1 : NULL;
     }
     return 0;
+}
+
+void ps_ch_url_public(const struct ps_ch_url *u, char *out, size_t cap)
+{
+    const char *host = strstr(u->base, "://");
+    host = host ? host + 3 : u->base;
+    const char *at = memchr(host, '@', strcspn(host, "/"));
+    snprintf(out, cap, "%.*s%s", (int)(host - u->base), u->base, at ? at + 1 : host);
 }
 
 int ps_ch_insert_url(const struct ps_ch_url *u, enum ps_ch_table t, char *out, size_t cap)

@@ -70,8 +70,8 @@ struct ps_ch {
     char err[256];
     char url[PS_CH__TABLES][PS_CH_URL_MAX + 160];
     CURL *curl;
-    char reply[512];
-    size_t reply_len;
+    char reply_buf[512];
+    struct ps_ch_reply reply;
 };
 
 static uint64_t mono_us(void)
@@ -187,15 +187,29 @@ out:
 
 /* ---- sending (the sender thread) ---------------------------------------- */
 
-static size_t on_reply(char *p, size_t size, size_t n, void *ctx)
+CURL *ps_ch_curl_new(struct ps_ch_reply *r, long connect_ms, long request_ms)
 {
-    struct ps_ch *ch = ctx;
+    CURL *h;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(h = curl_easy_init()))
+        return NULL;
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, request_ms);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, ps_ch_reply_write);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    return h;
+}
+
+size_t ps_ch_reply_write(char *p, size_t size, size_t n, void *reply)
+{
+    struct ps_ch_reply *r = reply;
     size_t l = size * n;
-    size_t room = sizeof(ch->reply) - 1 - ch->reply_len;
+    size_t room = r->cap - 1 - r->len;
     size_t k = l < room ? l : room;
-    memcpy(ch->reply + ch->reply_len, p, k);
-    ch->reply_len += k;
-    ch->reply[ch->reply_len] = 0;
+    memcpy(r->buf + r->len, p, k);
+    r->len += k;
+    r->buf[r->len] = 0;
     return l;
 }
 
@@ -215,8 +229,8 @@ static int on_progress(void *ctx, curl_off_t a, curl_off_t b, curl_off_t c, curl
 static int post(struct ps_ch *ch, const struct chunk *c, char *msg, size_t msglen)
 {
     CURL *h = ch->curl;
-    ch->reply_len = 0;
-    ch->reply[0] = 0;
+    ch->reply.len = 0;
+    ch->reply.buf[0] = 0;
     curl_easy_setopt(h, CURLOPT_URL, ch->url[c->table]);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, c->data);
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->len);
@@ -229,11 +243,11 @@ static int post(struct ps_ch *ch, const struct chunk *c, char *msg, size_t msgle
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
     if (code == 200)
         return 0;
-    char *nl = strchr(ch->reply, '\n');
+    char *nl = strchr(ch->reply.buf, '\n');
     if (nl)
         *nl = 0;
     snprintf(msg, msglen, "insert into %s: HTTP %ld: %.180s", ps_ch_table_name(c->table), code,
-             ch->reply);
+             ch->reply.buf);
     return 1;
 }
 
@@ -342,19 +356,15 @@ struct ps_ch *ps_ch_open(const char *url, size_t buffer_bytes, char *err, size_t
         ch->chunks[i].next = ch->free;
         ch->free = &ch->chunks[i];
     }
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(ch->curl = curl_easy_init())) {
+    ch->reply.buf = ch->reply_buf;
+    ch->reply.cap = sizeof(ch->reply_buf);
+    if (!(ch->curl = ps_ch_curl_new(&ch->reply, CONN_TIMEOUT_MS, REQ_TIMEOUT_MS))) {
         snprintf(err, errlen, "--clickhouse: libcurl cannot start");
         goto out_free;
     }
-    curl_easy_setopt(ch->curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(ch->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)CONN_TIMEOUT_MS);
-    curl_easy_setopt(ch->curl, CURLOPT_TIMEOUT_MS, (long)REQ_TIMEOUT_MS);
-    curl_easy_setopt(ch->curl, CURLOPT_WRITEFUNCTION, on_reply);
-    curl_easy_setopt(ch->curl, CURLOPT_WRITEDATA, ch);
     curl_easy_setopt(ch->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(ch->curl, CURLOPT_XFERINFODATA, ch);
     curl_easy_setopt(ch->curl, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(ch->curl, CURLOPT_PROTOCOLS_STR, "http,https");
     ch->healthy = true;
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);

@@ -26,6 +26,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
+
+#include <curl/curl.h>
 
 #include "core/counters.h"
 
@@ -62,6 +65,77 @@ long ps_ch_format_row(char *out, size_t cap, enum ps_ch_table t, const char *jso
  * (an identifier: letters, digits, '_'). */
 void ps_ch_schema(FILE *f, const char *db);
 
+/* ---- the flow-log tables (ch_row.c) ----
+ * `periscope flowlogs import --clickhouse` fills three tables: flowlogs
+ * (file_id, line, seq, every flow-log field of versions 2 to 8 under its
+ * store column name, Nullable, and extra), flowlog_files (one row per file:
+ * a ReplacingMergeTree keyed by content_key, so the row a file's import
+ * ends with replaces the one it began with) and flowlog_malformed. No
+ * Nullable column is in a sorting key (18.16 refuses that). */
+enum ps_ch_fl_table { PS_CH_FL_FLOWLOGS, PS_CH_FL_FILES, PS_CH_FL_MALFORMED, PS_CH_FL__TABLES };
+
+/* "CREATE TABLE IF NOT EXISTS db.NAME (...) ENGINE = ..." (no ';') for
+ * flow-log table t into out[cap]. Returns its length, or 0 when it does
+ * not fit. db is an identifier (ps_ch_ident_ok). */
+size_t ps_ch_fl_create(enum ps_ch_fl_table t, const char *db, char *out, size_t cap);
+
+/* Bytes of the unsigned type a flow-log integer field whose largest value
+ * is max is stored in: 1, 2, 4 or 8 (UInt8 .. UInt64). The schema and the
+ * row encoder both use it, so they cannot disagree. */
+unsigned ps_ch_uint_bytes(int64_t max);
+
+/* ---- RowBinary values (ClickHouse's RowBinary input format): integers
+ * little-endian at their width, a String as its length (unsigned LEB128)
+ * then its bytes as they are, a Nullable as one byte (1: NULL) before the
+ * value when there is one. Nothing is escaped: any byte is data. The
+ * caller checks the room; no allocation. ---- */
+
+/* Unsigned LEB128 of v at p (1 to 10 bytes); returns the end. */
+static inline uint8_t *ps_ch_rb_varint(uint8_t *p, uint64_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (uint8_t)v;
+    return p;
+}
+
+/* v as a little-endian integer of width bytes (1, 2, 4 or 8). Writes 8
+ * bytes (the caller leaves that room) and returns p + width. */
+static inline uint8_t *ps_ch_rb_uint(uint8_t *p, uint64_t v, unsigned width)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(p, &v, 8); /* one store: this runs for every integer of every record */
+#else
+    for (unsigned i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+#endif
+    return p + width;
+}
+
+/* A String: varint length, then s[0..n). Needs n + 10 bytes of room.
+ * Flow-log values are short: up to 16 bytes are copied with two fixed-size
+ * (overlapping) moves that read only s[0..n), not a call to memcpy. */
+static inline uint8_t *ps_ch_rb_str(uint8_t *p, const void *s, size_t n)
+{
+    const uint8_t *b = s;
+    p = ps_ch_rb_varint(p, n);
+    if (n >= 8 && n <= 16) {
+        memcpy(p, b, 8);
+        memcpy(p + n - 8, b + n - 8, 8);
+    } else if (n >= 4 && n < 8) {
+        memcpy(p, b, 4);
+        memcpy(p + n - 4, b + n - 4, 4);
+    } else if (n > 16) {
+        memcpy(p, b, n);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            p[i] = b[i];
+    }
+    return p + n;
+}
+
 /* A name ClickHouse takes unquoted: [A-Za-z_][A-Za-z0-9_]*, 1..64 bytes. */
 bool ps_ch_ident_ok(const char *s, size_t n);
 
@@ -80,11 +154,33 @@ struct ps_ch_url {
 /* Parse url. Returns 0, or -1 with a message in err. */
 int ps_ch_url_parse(struct ps_ch_url *u, const char *url, char *err, size_t errlen);
 
+/* u's server for messages: the URL up to the '?', without user:password@
+ * (a password stays out of logs), into out[cap]. */
+void ps_ch_url_public(const struct ps_ch_url *u, char *out, size_t cap);
+
 /* The URL an insert into table t is POSTed to, into out[cap]. Returns 0, or
  * -1 when it does not fit. */
 int ps_ch_insert_url(const struct ps_ch_url *u, enum ps_ch_table t, char *out, size_t cap);
 
 /* ---- the sink (clickhouse.c): buffer, sender thread, libcurl ---- */
+
+/* A server's answer as libcurl delivers it: the first cap - 1 bytes are
+ * kept, NUL-terminated, the rest counted as read. */
+struct ps_ch_reply {
+    char *buf;
+    size_t cap; /* at least 1 */
+    size_t len;
+};
+
+/* libcurl's CURLOPT_WRITEFUNCTION for a struct ps_ch_reply (the
+ * CURLOPT_WRITEDATA). */
+size_t ps_ch_reply_write(char *p, size_t size, size_t n, void *reply);
+
+/* A libcurl easy handle for the server: http and https only, no signals,
+ * connect_ms and request_ms timeouts, answers kept in r (buf and cap set
+ * by the caller). Call before any thread that uses libcurl starts (it
+ * initialises libcurl). NULL when libcurl cannot start. */
+CURL *ps_ch_curl_new(struct ps_ch_reply *r, long connect_ms, long request_ms);
 
 struct ps_ch;
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "flowlogs/flowlogs.h"
 #include "output/clickhouse.h"
 #include "unit.h"
 
@@ -283,6 +284,131 @@ static void test_schema(void)
     CHECK(strstr(buf, "IPv4") == NULL);
 }
 
+/* RowBinary values: LEB128 lengths at their boundaries, little-endian
+ * integers at their width, strings of hostile bytes copied exactly and
+ * nothing written past them (the short-string copy uses overlapping moves). */
+static void test_rowbinary(void)
+{
+    static const struct {
+        uint64_t v;
+        const char *bytes;
+        size_t n;
+    } vi[] = {
+        {0, "\x00", 1},
+        {1, "\x01", 1},
+        {127, "\x7f", 1},
+        {128, "\x80\x01", 2},
+        {300, "\xac\x02", 2},
+        {16383, "\xff\x7f", 2},
+        {16384, "\x80\x80\x01", 3},
+        {UINT64_MAX, "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 10},
+    };
+    for (size_t i = 0; i < sizeof(vi) / sizeof(vi[0]); i++) {
+        uint8_t b[16];
+        memset(b, 0xee, sizeof(b));
+        uint8_t *e = ps_ch_rb_varint(b, vi[i].v);
+        CHECK_EQ(e - b, vi[i].n);
+        CHECK(memcmp(b, vi[i].bytes, vi[i].n) == 0);
+        CHECK_EQ(b[vi[i].n], 0xee);
+    }
+
+    uint8_t b[64];
+    memset(b, 0, sizeof(b));
+    uint8_t *p = ps_ch_rb_uint(b, 0x1234, 2);
+    p = ps_ch_rb_uint(p, 0xab, 1);
+    p = ps_ch_rb_uint(p, 0x89abcdefu, 4);
+    p = ps_ch_rb_uint(p, 0x0102030405060708ull, 8);
+    CHECK_EQ(p - b, 15);
+    CHECK(memcmp(b, "\x34\x12\xab\xef\xcd\xab\x89\x08\x07\x06\x05\x04\x03\x02\x01", 15) == 0);
+
+    /* Every length 0..300 (1- and 2-byte lengths, each copy path) of bytes
+     * a text format would have to escape: NUL, tab, newline, backslash,
+     * quotes, DEL, bytes >= 0x80. */
+    static const char hostile[] = "\0\t\n\\'\"\x7f\xff\x80\r";
+    uint8_t src[300], out[320];
+    for (size_t i = 0; i < sizeof(src); i++)
+        src[i] = (uint8_t)hostile[i % (sizeof(hostile) - 1)];
+    for (size_t n = 0; n <= sizeof(src); n++) {
+        memset(out, 0xee, sizeof(out));
+        uint8_t *e = ps_ch_rb_str(out, src, n);
+        size_t hl = n < 128 ? 1 : 2;
+        CHECK_EQ(e - out, hl + n);
+        CHECK_EQ(out[0], n < 128 ? n : (n & 0x7f) | 0x80);
+        if (n >= 128)
+            CHECK_EQ(out[1], n >> 7);
+        CHECK(memcmp(out + hl, src, n) == 0);
+        CHECK_EQ(out[hl + n], 0xee);
+    }
+
+    CHECK_EQ(ps_ch_uint_bytes(255), 1);
+    CHECK_EQ(ps_ch_uint_bytes(256), 2);
+    CHECK_EQ(ps_ch_uint_bytes(65535), 2);
+    CHECK_EQ(ps_ch_uint_bytes(65536), 4);
+    CHECK_EQ(ps_ch_uint_bytes(2147483647), 4);
+    CHECK_EQ(ps_ch_uint_bytes(4294967295LL), 4);
+    CHECK_EQ(ps_ch_uint_bytes(4294967296LL), 8);
+    CHECK_EQ(ps_ch_uint_bytes(INT64_MAX), 8);
+}
+
+/* The flow-log tables: every field's column, integer widths as the row
+ * encoder writes them, no Nullable column in a sorting key (18.16 refuses
+ * it), and nothing written when the buffer is short. */
+static void test_fl_schema(void)
+{
+    char sql[8192];
+    CHECK(ps_ch_fl_create(PS_CH_FL_FLOWLOGS, "db1", sql, sizeof(sql)) > 0);
+    CHECK(strncmp(sql, "CREATE TABLE IF NOT EXISTS db1.flowlogs (\n", 42) == 0);
+    CHECK(strstr(sql, "    `srcport` Nullable(UInt16),\n") != NULL);
+    CHECK(strstr(sql, "    `protocol` Nullable(UInt8),\n") != NULL);
+    CHECK(strstr(sql, "    `tcp_flags` Nullable(UInt32),\n") != NULL);
+    CHECK(strstr(sql, "    `bytes` Nullable(UInt64),\n") != NULL);
+    CHECK(strstr(sql, "    `end` Nullable(UInt64),\n") != NULL);
+    CHECK(strstr(sql, "    `srcaddr` Nullable(String),\n") != NULL);
+    CHECK(strstr(sql, "    extra Nullable(String)\n") != NULL);
+    for (int id = 0; id < PS_FL_NFIELDS; id++) {
+        char want[96];
+        snprintf(want, sizeof(want), "    `%s` Nullable(", ps_fl_field(id)->column);
+        CHECK(strstr(sql, want) != NULL);
+    }
+    for (int t = 0; t < PS_CH_FL__TABLES; t++) {
+        size_t n = ps_ch_fl_create((enum ps_ch_fl_table)t, "db1", sql, sizeof(sql));
+        CHECK(n > 0 && n == strlen(sql));
+        CHECK(strstr(sql, "LowCardinality") == NULL && strstr(sql, "DateTime64") == NULL);
+        const char *ob = strstr(sql, "ORDER BY ");
+        CHECK(ob != NULL);
+        if (!ob)
+            continue;
+        for (const char *k = ob + 9; *k;) {
+            size_t kl = strcspn(k, "(), ");
+            if (kl == 0) {
+                k++;
+                continue;
+            }
+            char decl[160];
+            snprintf(decl, sizeof(decl), "\n    %.*s ", (int)kl, k);
+            k += kl;
+            const char *d = strstr(sql, decl);
+            CHECK(d != NULL);
+            if (d)
+                CHECK(strncmp(d + strlen(decl), "Nullable", 8) != 0);
+        }
+        CHECK_EQ(ps_ch_fl_create((enum ps_ch_fl_table)t, "db1", sql, 40), 0);
+    }
+    CHECK(ps_ch_fl_create(PS_CH_FL_FILES, "db1", sql, sizeof(sql)) > 0);
+    CHECK(strstr(sql, "ENGINE = ReplacingMergeTree() ORDER BY content_key") != NULL);
+
+    struct ps_ch_url u;
+    char err[256], pub[PS_CH_URL_MAX];
+    CHECK_EQ(
+        ps_ch_url_parse(&u, "http://user:secret@h:8123/x?database=d&password=p", err, sizeof(err)),
+        0);
+    ps_ch_url_public(&u, pub, sizeof(pub));
+    CHECK_STR(pub, "http://h:8123/x");
+    CHECK_EQ(ps_ch_url_parse(&u, "https://h/a@b", err, sizeof(err)), 0);
+    ps_ch_url_public(&u, pub, sizeof(pub));
+    CHECK_STR(pub, "https://h/a@b");
+}
+
 void test_clickhouse(void)
 {
     test_table_of();
@@ -291,4 +417,6 @@ void test_clickhouse(void)
     test_malformed();
     test_url();
     test_schema();
+    test_rowbinary();
+    test_fl_schema();
 }
