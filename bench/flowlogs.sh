@@ -5,15 +5,17 @@
 # Knobs: PERISCOPE (default build/periscope), BENCH_RUNS (3), BENCH_CPU (1),
 # BENCH_CH_CPU (the ClickHouse server's CPU; default the other of 0 and 1),
 # BENCH_SQLITE (1; 0 skips the SQLite and gzip rows).
-# Prints records/s for: periscope into an empty store (indexes built at the
-# end), periscope into a non-empty store (indexes kept up to date), and
-# sqlite3 .import of the same records (decompressed by gzip in a pipe) into
-# a table with the same 14 columns, with and without building the same
-# three indexes afterwards. When clickhouse-server is installed, also
-# periscope into ClickHouse (a private server on loopback, started as
-# tests/clickhouse/run.sh does, on its own CPU): wall time, periscope's CPU
-# time (user + sys, every thread) and the server's CPU time during the
-# import, with the load average before and after.
+# Prints, with records/s of wall time and of CPU time (user + sys):
+# periscope into an empty store from one file, from the same records as ten
+# files in an S3 directory (AWS writes one file per interval), and a second
+# file into a store that holds the first; sqlite3's own .import of the same
+# records (decompressed by gzip in a pipe) into a table with the same 14
+# columns, with and without the three indexes a row store needs; gzip -dc
+# alone. When clickhouse-server is installed, also periscope into ClickHouse
+# (a private server on loopback, started as tests/clickhouse/run.sh does, on
+# its own CPU): wall time, periscope's CPU time (user + sys, every thread)
+# and the server's CPU time during the import, with the load average before
+# and after.
 set -eu
 cd "$(dirname "$0")/.."
 n=${1:-1000000}
@@ -61,23 +63,34 @@ a=$out/flowlogs-$n-a.log.gz
 b=$out/flowlogs-$n-b.log.gz
 gen "$n" 1 "$a"
 gen "$n" 2 "$b"
-cat "$a" "$b" >/dev/null # page cache
+# The records of a as ten gzip files, each with the header line.
+s3=$out/flowlogs-$n-s3
+if [ ! -s "$s3/part9.log.gz" ]; then
+    rm -rf "$s3" && mkdir -p "$s3"
+    gzip -dc "$a" | tail -n +2 >"$s3/all"
+    split -n l/10 -a 1 -d "$s3/all" "$s3/part" && rm "$s3/all"
+    for f in "$s3"/part?; do
+        { gzip -dc "$a" | head -1; cat "$f"; } | gzip -6 >"$f.log.gz" && rm "$f"
+    done
+fi
+cat "$a" "$b" "$s3"/* >/dev/null # page cache
 
 best() { sort -n | head -1; }
-wall() { # command... -> seconds
-    local t0 t1
-    t0=$(date +%s.%N)
-    "$@" >/dev/null 2>&1
-    t1=$(date +%s.%N)
-    echo "$t1 - $t0" | bc -l
+# timed command... -> "wall cpu" in seconds (cpu: user + sys of the command)
+timed() {
+    local t
+    t=$( { TIMEFORMAT='%R %U %S'; time "$@" >/dev/null 2>&1; } 2>&1)
+    set -- $t
+    echo "$1 $(echo "$2 + $3" | bc -l)"
 }
+wall() { timed "$@" | cut -d' ' -f1; }
 db=$out/flowlogs-bench.db
 fresh() { rm -f "$db" "$db-wal" "$db-shm"; }
 
-p_empty() { fresh; taskset -c "$cpu" "$bin" flowlogs import -q --db "$db" "$a"; }
-p_more() { # time only the second file, into a store that already has n rows
+p_one() { fresh; timed taskset -c "$cpu" "$bin" flowlogs import -q --db "$db" "$1"; }
+p_more() { # time only the second file, into a store that already has n records
     fresh; "$bin" flowlogs import -q --db "$db" "$a"
-    wall taskset -c "$cpu" "$bin" flowlogs import -q --db "$db" "$b"
+    timed taskset -c "$cpu" "$bin" flowlogs import -q --db "$db" "$b"
 }
 cols='version INTEGER, account_id TEXT, interface_id TEXT, srcaddr TEXT, dstaddr TEXT, srcport INTEGER, dstport INTEGER, protocol INTEGER, packets INTEGER, bytes INTEGER, start INTEGER, "end" INTEGER, action TEXT, log_status TEXT'
 s_import() { # with_indexes
@@ -91,20 +104,30 @@ s_import() { # with_indexes
 row() { # name seconds
     printf '%-48s %8.2f s %12.0f records/s\n' "$1" "$2" "$(echo "$n / $2" | bc -l)"
 }
-echo "records: $n per file; gzip $(du -h "$a" | cut -f1); best of $runs runs on CPU $cpu"
+rows2() { # name "wall cpu" lines: the best of each
+    local w c
+    w=$(cut -d' ' -f1 <<<"$2" | best)
+    c=$(cut -d' ' -f2 <<<"$2" | best)
+    printf '%-48s %8.2f s %12.0f records/s  %8.2f CPU-s %12.0f records/CPU-s\n' "$1" "$w" \
+        "$(echo "$n / $w" | bc -l)" "$c" "$(echo "$n / $c" | bc -l)"
+}
+echo "records: $n per file; gzip $(du -h "$a" | cut -f1); best of $runs runs on CPU $cpu;" \
+    "load average before:$(cut -d' ' -f1-3 /proc/loadavg | sed 's/^/ /')"
 if [ "$sqlite" != 0 ]; then
-    t=$(for i in $(seq "$runs"); do wall p_empty; done | best)
-    row "periscope import, empty store" "$t"
-    pe=$t
-    t=$(for i in $(seq "$runs"); do p_more; done | best)
-    row "periscope import, store with $n rows" "$t"
+    rows2 "periscope import, one file" "$(for i in $(seq "$runs"); do p_one "$a"; done)"
+    pe=$(du -k "$db" | cut -f1)
+    rows2 "periscope import, 10 files (S3 directory)" "$(for i in $(seq "$runs"); do p_one "$s3"; done)"
+    rows2 "periscope import, 2nd file into a store of $n" "$(for i in $(seq "$runs"); do p_more; done)"
+    fresh
     t=$(for i in $(seq "$runs"); do wall s_import no; done | best)
     row "sqlite3 .import (no indexes)" "$t"
     t=$(for i in $(seq "$runs"); do wall s_import yes; done | best)
     row "sqlite3 .import + the same 3 indexes" "$t"
-    printf 'periscope (empty store) / sqlite3 .import + indexes: %.2fx\n' "$(echo "$t / $pe" | bc -l)"
+    printf 'store size: periscope %s MB, sqlite3 .import + indexes %s MB\n' "$((pe / 1024))" \
+        "$(($(du -k "$db" | cut -f1) / 1024))"
     t=$(for i in $(seq "$runs"); do wall taskset -c "$cpu" gzip -dc "$a"; done | best)
-    row "gzip -dc alone (the floor)" "$t"
+    row "gzip -dc alone" "$t"
+    echo "(load average after: $(cut -d' ' -f1-3 /proc/loadavg))"
     fresh
 fi
 
