@@ -223,21 +223,16 @@ static const char *gz_msg(const char *path, const char *m)
     return m;
 }
 
-/* Size, CRC-32 and a 64-bit multiply-xor hash of the file's bytes: the
- * identity that makes a re-import a no-op. Not cryptographic: whoever can
- * plant a colliding file could as well plant false records. */
-/* Room for n bytes in *p (capacity *cap); false when out of memory. */
-static bool reserve(void *pp, size_t *cap, size_t n)
+/* p with room for n bytes (its capacity in *cap), or NULL when out of
+ * memory (p is then left as it was). */
+static void *reserve(void *p, size_t *cap, size_t n)
 {
-    void **p = pp;
     if (n <= *cap)
-        return true;
-    void *np = realloc(*p, n);
-    if (!np)
-        return false;
-    *p = np;
-    *cap = n;
-    return true;
+        return p;
+    void *np = realloc(p, n);
+    if (np)
+        *cap = n;
+    return np;
 }
 
 /* Size, CRC-32 and a 64-bit multiply-xor hash of the file's bytes: the
@@ -256,8 +251,12 @@ static int content_key(struct ps_fl_importer *im, const char *path, char *key, s
             close(fd);
         return -1;
     }
-    bool whole = (uint64_t)sb.st_size <= IN_MAX &&
-                 reserve(&im->in, &im->incap, (size_t)sb.st_size + READ_BUF);
+    uint8_t *in = (uint64_t)sb.st_size <= IN_MAX
+                      ? reserve(im->in, &im->incap, (size_t)sb.st_size + READ_BUF)
+                      : NULL;
+    bool whole = in != NULL;
+    if (in)
+        im->in = in;
     uint32_t crc = 0;
     uint64_t h = 0x243f6a8885a308d3ull, total = 0;
     im->inlen = 0;
@@ -333,8 +332,10 @@ static long inflate_whole(struct ps_fl_importer *im)
     while (pos + 2 <= n && in[pos] == 0x1f && in[pos + 1] == 0x8b) {
         if (used + want + 1 > OUT_MAX)
             want = OUT_MAX - used - 1;
-        if (!reserve(&im->out, &im->outcap, used + want + 1))
+        char *out = reserve(im->out, &im->outcap, used + want + 1);
+        if (!out)
             return -1;
+        im->out = out;
         size_t in_used, out_used;
         enum libdeflate_result r = libdeflate_gzip_decompress_ex(
             im->dd, in + pos, n - pos, im->out + used, im->outcap - used - 1, &in_used, &out_used);
