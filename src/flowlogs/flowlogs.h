@@ -202,8 +202,8 @@ struct ps_fl_sink *ps_fl_store_sink(struct ps_store *st, unsigned batch_rows, ch
 
 /* ClickHouse at url (the syntax of --clickhouse: ps_ch_url_parse), tables
  * created if missing. batch_rows: records per INSERT at most, 0 for the
- * default (a chunk of 32 MiB or 1,000,000 rows). NULL with a one-line
- * message naming the server in err (unreachable, refused). */
+ * default (1,000,000). NULL with a one-line message naming the server in
+ * err (unreachable, refused). */
 struct ps_fl_sink *ps_fl_ch_sink(const char *url, unsigned batch_rows, char *err, size_t errlen);
 
 /* The eponymous virtual table `flowlogs` over flowlog_blocks (vtab.c), on
