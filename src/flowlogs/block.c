@@ -21,7 +21,7 @@ struct tcol {
     uint32_t ndict;
     bool all_v4;                 /* an address column whose entries are all IPv4 */
     uint32_t v4[PS_FLB_MAX_REC]; /* those addresses */
-    struct entry { /* together: a probe reads one cache line */
+    struct entry {               /* together: a probe reads one cache line */
         uint32_t hash, off, len;
     } ent[PS_FLB_MAX_REC];
     uint16_t slot[HASH_SLOTS]; /* entry + 1, 0 empty */

@@ -120,7 +120,8 @@ static const struct ps_fl_report reports[] = {
                         "srcaddr", "dstaddr", "srcport",
                         "dstport") " AS k FROM flows WHERE start IS NOT NULL AND \"end\" IS NOT "
                                    "NULL),"
-                                   " fli AS MATERIALIZED (SELECT DISTINCT interface_id FROM flowlogs),"
+                                   " fli AS MATERIALIZED (SELECT DISTINCT interface_id FROM "
+                                   "flowlogs),"
                                    " w AS (SELECT (SELECT coalesce(max(\"end\" - start), 0) FROM "
                                    "flowlogs) AS fl_long,"
                                    " (SELECT coalesce(max(\"end\" - start), 0) FROM flows) AS "
