@@ -268,6 +268,9 @@ static int cmd_import(int argc, char **argv)
                     "  %llu files skipped (already imported), %llu ignored (not flow-log "
                     "names, e.g. Parquet)\n",
                     (unsigned long long)s.files_skipped, (unsigned long long)s.files_ignored);
+        if (s.files_failed)
+            fprintf(stderr, "  %llu files could not be read to the end (named above)\n",
+                    (unsigned long long)s.files_failed);
         if (s.nodata || s.skipdata)
             fprintf(stderr,
                     "  %llu NODATA records (no traffic in the interval), %llu SKIPDATA "

@@ -227,12 +227,10 @@ struct ps_fl_import_stats {
     uint64_t files_skipped; /* already imported (same content), not read again */
     uint64_t files_ignored; /* in directories, not flow-log names (.parquet...) */
     uint64_t files_failed;  /* could not be opened or read to the end */
-    uint64_t lines;         /* lines read */
     uint64_t records;       /* records parsed and stored */
     uint64_t malformed;     /* lines that are not records */
     uint64_t nodata;        /* log-status NODATA */
     uint64_t skipdata;      /* log-status SKIPDATA */
-    uint64_t bytes;         /* bytes of text parsed (after gunzip) */
 };
 
 struct ps_fl_importer;

@@ -174,8 +174,6 @@ static int one_line(struct ps_fl_importer *im, struct file_ctx *fc, const char *
                     char *err, size_t errlen)
 {
     fc->line++;
-    im->s.lines++;
-    im->s.bytes += n + 1;
     size_t b = 0;
     while (b < n && (s[b] == ' ' || s[b] == '\t' || s[b] == '\r'))
         b++;

@@ -60,21 +60,22 @@ static int sqlerr(struct store_sink *k, char *err, size_t errlen, const char *wh
     return -1;
 }
 
-/* Run one statement with up to two int64 parameters. */
-static int exec2(struct store_sink *k, const char *sql, int64_t a, int64_t b, char *err,
-                 size_t errlen)
+/* Drop what an earlier, interrupted import of the current file stored. */
+static int drop_file(struct store_sink *k, char *err, size_t errlen)
 {
-    sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(k->st->db, sql, -1, &q, NULL) != SQLITE_OK)
-        return sqlerr(k, err, errlen, "prepare");
-    int n = sqlite3_bind_parameter_count(q);
-    if (n >= 1)
-        sqlite3_bind_int64(q, 1, a);
-    if (n >= 2)
-        sqlite3_bind_int64(q, 2, b);
-    int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : sqlerr(k, err, errlen, "update");
-    sqlite3_finalize(q);
-    return rc;
+    static const char *const sql[] = {"DELETE FROM flowlog_blocks WHERE file_id = ?",
+                                      "DELETE FROM flowlog_malformed WHERE file_id = ?"};
+    for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+        sqlite3_stmt *q = NULL;
+        if (sqlite3_prepare_v2(k->st->db, sql[i], -1, &q, NULL) != SQLITE_OK)
+            return sqlerr(k, err, errlen, "prepare");
+        sqlite3_bind_int64(q, 1, k->file_id);
+        int rc = sqlite3_step(q);
+        sqlite3_finalize(q);
+        if (rc != SQLITE_DONE)
+            return sqlerr(k, err, errlen, "delete");
+    }
+    return 0;
 }
 
 static int file_begin(struct ps_fl_sink *s, const struct ps_fl_file *f, char *prev, size_t prevlen,
@@ -98,10 +99,7 @@ static int file_begin(struct ps_fl_sink *s, const struct ps_fl_file *f, char *pr
         }
         sqlite3_finalize(q);
         /* An import cut short: drop what it stored, read the file again. */
-        if (exec2(k, "DELETE FROM flowlog_blocks WHERE file_id = ?", k->file_id, 0, err, errlen) !=
-                0 ||
-            exec2(k, "DELETE FROM flowlog_malformed WHERE file_id = ?", k->file_id, 0, err,
-                  errlen) != 0)
+        if (drop_file(k, err, errlen) != 0)
             return -1;
         return 1;
     }

@@ -29,7 +29,7 @@ struct fl_cur {
     uint32_t row;
     struct ps_flb_block blk;
     uint8_t *blob;
-    size_t bloblen, blobcap;
+    size_t blobcap;
     uint64_t decoded; /* columns of this block decoded */
     struct ps_flb_values *val[PS_FLB_NCOLS];
 };
@@ -168,6 +168,13 @@ static int fail(struct fl_cur *c, int rc, const char *msg)
     return rc;
 }
 
+static int damaged(struct fl_cur *c)
+{
+    char m[96];
+    snprintf(m, sizeof(m), "flowlog_blocks row %lld is damaged", (long long)c->block_id);
+    return fail(c, SQLITE_CORRUPT, m);
+}
+
 /* Step to the next block that has records; eof at the end. */
 static int next_block(struct fl_cur *c)
 {
@@ -191,12 +198,8 @@ static int next_block(struct fl_cur *c)
     }
     if (n)
         memcpy(c->blob, b, n);
-    c->bloblen = n;
-    if (ps_flb_open(&c->blk, c->blob, n) != 0) {
-        char m[96];
-        snprintf(m, sizeof(m), "flowlog_blocks row %lld is damaged", (long long)c->block_id);
-        return fail(c, SQLITE_CORRUPT, m);
-    }
+    if (ps_flb_open(&c->blk, c->blob, n) != 0)
+        return damaged(c);
     c->row = 0;
     c->decoded = 0;
     c->eof = false;
@@ -230,18 +233,13 @@ static int fl_filter(sqlite3_vtab_cursor *vc, int idxnum, const char *idxstr, in
             n += (size_t)snprintf(sql + n, sizeof(sql) - n, "%s%s <= ?%d AND %s >= ?%d", w, lo, a,
                                   hi, a);
             break;
-        case '>':
-            n += (size_t)snprintf(sql + n, sizeof(sql) - n, "%s%s > ?%d", w, hi, a);
+        default: { /* a bound: the block's highest value above it, or lowest below */
+            bool above = op == '>' || op == 'g';
+            const char *sym = op == '>' ? ">" : op == 'g' ? ">=" : op == '<' ? "<" : "<=";
+            n += (size_t)snprintf(sql + n, sizeof(sql) - n, "%s%s %s ?%d", w, above ? hi : lo, sym,
+                                  a);
             break;
-        case 'g':
-            n += (size_t)snprintf(sql + n, sizeof(sql) - n, "%s%s >= ?%d", w, hi, a);
-            break;
-        case '<':
-            n += (size_t)snprintf(sql + n, sizeof(sql) - n, "%s%s < ?%d", w, lo, a);
-            break;
-        case 'l':
-            n += (size_t)snprintf(sql + n, sizeof(sql) - n, "%s%s <= ?%d", w, lo, a);
-            break;
+        }
         }
         w = " AND ";
     }
@@ -289,13 +287,6 @@ static const struct ps_flb_values *values(struct fl_cur *c, int k)
         return NULL;
     c->decoded |= 1ull << k;
     return c->val[k];
-}
-
-static int damaged(struct fl_cur *c)
-{
-    char m[96];
-    snprintf(m, sizeof(m), "flowlog_blocks row %lld is damaged", (long long)c->block_id);
-    return fail(c, SQLITE_CORRUPT, m);
 }
 
 static int row_id(struct fl_cur *c, sqlite3_int64 *id)

@@ -267,7 +267,10 @@ truncated_gzip() {
     db=$tmp/err.db
     imp -q "$fx/truncated.log.gz" 2>"$tmp/e"; local rc=$?
     eq 1 $rc && grep -q 'truncated.log.gz: after line [0-9]*: unexpected end of file' "$tmp/e" &&
-        eq 0 "$(q 'SELECT complete FROM flowlog_files WHERE name = "truncated.log.gz"')"
+        eq 0 "$(q 'SELECT complete FROM flowlog_files WHERE name = "truncated.log.gz"')" || return 1
+    # read again (it is not complete), and the summary counts it
+    imp "$fx/truncated.log.gz" 2>"$tmp/e"
+    grep -q '1 files could not be read to the end' "$tmp/e"
 }
 # gzip members one after another (cat a.gz b.gz) are one file: every
 # member's records, in the whole-file (libdeflate) path and, when the last
